@@ -1,0 +1,68 @@
+import Decimal from 'decimal.js';
+
+/**
+ * Money in this service is always a decimal.js value in code, a decimal string on the
+ * wire and `numeric` in PostgreSQL. A JavaScript number never holds a yuan amount.
+ *
+ * We use a private Decimal clone so that no other module's global configuration can
+ * change our precision or rounding behind our back.
+ */
+export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export type Money = Decimal;
+
+/** Rounding modes the service uses, named so a pack or a caller can say which one. */
+export const Rounding = {
+  /** 四舍五入: the mode every fund payment is rounded with (once, at the end of its layer). */
+  HALF_UP: Decimal.ROUND_HALF_UP,
+  /** Used to truncate so that a fund never pays a fraction of a cent more than its base. */
+  DOWN: Decimal.ROUND_DOWN,
+} as const;
+export type RoundingMode = (typeof Rounding)[keyof typeof Rounding];
+
+export const ZERO: Money = new Money(0);
+
+const MONEY_RE = /^-?\d{1,12}(\.\d{1,2})?$/;
+const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
+
+/** Parses a wire amount ("123.45"); rejects anything that is not a plain decimal with at most 2 places. */
+export function parseMoney(s: string): Money {
+  if (!MONEY_RE.test(s)) throw new RangeError(`not a money amount: ${JSON.stringify(s)}`);
+  return new Money(s);
+}
+
+/** Parses a plain decimal (quantities, ratios, unit prices with more places). */
+export function parseDecimal(s: string): Decimal {
+  if (!DECIMAL_RE.test(s)) throw new RangeError(`not a decimal: ${JSON.stringify(s)}`);
+  return new Money(s);
+}
+
+export function isMoneyString(s: string): boolean {
+  return MONEY_RE.test(s);
+}
+
+/** Rounds to the cent with an explicit mode. The only place money is rounded. */
+export function toCents(d: Decimal, mode: RoundingMode): Money {
+  return new Money(d).toDecimalPlaces(2, mode);
+}
+
+/** Canonical wire form: always two decimals, no exponent ("0.00", "1234.50"). */
+export function fmt(d: Decimal): string {
+  return new Money(d).toFixed(2);
+}
+
+export function sum(xs: readonly Decimal[]): Money {
+  return xs.reduce<Money>((a, b) => a.plus(b), ZERO);
+}
+
+export function min(a: Decimal, b: Decimal): Money {
+  return new Money(Decimal.min(a, b));
+}
+
+export function max(a: Decimal, b: Decimal): Money {
+  return new Money(Decimal.max(a, b));
+}
+
+/** max(0, x) */
+export function nonNeg(x: Decimal): Money {
+  return x.isNegative() ? ZERO : new Money(x);
+}
