@@ -1,4 +1,4 @@
-import type Decimal from 'decimal.js';
+import type { Decimal } from 'decimal.js';
 
 /*
  * The contract of the pure settlement core. The engine takes a bill, the person with

@@ -1,0 +1,46 @@
+import type { Decimal } from 'decimal.js';
+import { Money, ZERO, min, nonNeg } from '../money.js';
+import { decBands, finishPayment, payOnSegment, type DecBand } from '../bands.js';
+import type { LayerResult } from '../types.js';
+import { poolBase, takeFromPool, type LayerCtx } from './context.js';
+import { makeResult, zeroResult } from './explain.js';
+
+/*
+ * Medical assistance (maf_pay) on the personal in-scope burden left after basic,
+ * critical illness and any layer the pack runs before it. Ratio bands (分段救助) apply
+ * to this settlement's base after the annual deductible. The annual limit is one
+ * ledger figure shared by inpatient and chronic-outpatient settlements.
+ */
+
+/** What the tilt layer needs to know about how assistance went. */
+export interface AssistanceOutcome {
+  result: LayerResult;
+  /** Base after the deductible, and the category's bands and remaining limit; null if not eligible. */
+  net: Decimal;
+  bands: DecBand[] | null;
+  limitBefore: Decimal | null;
+}
+
+export function assistanceLayer(ctx: LayerCtx): AssistanceOutcome {
+  const p = ctx.pack.assistance;
+  const head = { layer: 'assistance', fundCode: p.fundCode, fundName: p.fundName, nationalField: 'maf_pay' as const };
+  const cfg = ctx.category === null ? undefined : p.byCategory[ctx.category];
+  const base = poolBase(ctx.pool, p.preSelfPayEntersBase);
+  if (cfg === undefined) return { result: zeroResult(head, base, null, 'CATEGORY_NOT_ELIGIBLE'), net: ZERO, bands: null, limitBefore: null };
+
+  const limitBefore = nonNeg(new Money(cfg.annualLimit).minus(ctx.before.assistancePaid));
+  const deductible = min(base, nonNeg(new Money(cfg.deductible).minus(ctx.before.assistanceDeductibleConsumed)));
+  const net = base.minus(deductible);
+  const bands = decBands(cfg.bands);
+  const { applied, raw } = payOnSegment(bands, ZERO, net);
+  const pay = finishPayment(raw, net, limitBefore);
+  const reasons: string[] = [];
+  if (base.greaterThan(0) && net.isZero()) reasons.push('BELOW_DEDUCTIBLE');
+  if (pay.capReached) reasons.push('CAP_REACHED');
+
+  ctx.work.assistancePaid = ctx.work.assistancePaid.plus(pay.paid);
+  ctx.work.assistanceDeductibleConsumed = ctx.work.assistanceDeductibleConsumed.plus(deductible);
+  takeFromPool(ctx.pool, pay.paid, p.preSelfPayEntersBase);
+  const result = makeResult(head, { base, deductible, bands: applied, paid: pay.paid, limitBefore, reasons });
+  return { result, net, bands, limitBefore };
+}

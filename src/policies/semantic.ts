@@ -1,0 +1,106 @@
+import { Decimal } from 'decimal.js';
+import type { PolicyPack } from './types.js';
+import { walkLeaves, resolvePointer } from './walk.js';
+
+/*
+ * Checks the schema cannot express: ratios are fractions in [0, 1], amounts are not
+ * negative, bands start at 0 and ascend strictly, every referenced category is
+ * defined, and the effective range is a real, ordered range of calendar dates.
+ */
+
+export interface PackProblem {
+  path: string;
+  problem: string;
+}
+
+/** A pointer whose last (or second-to-last, for maps) token names a ratio. */
+const RATIO_POINTER = /(?:^|\/)(?:[A-Za-z]*(?:[Rr]atio|[Ss]hare|[Ff]actor)[A-Za-z]*|cutPerAdmission)(?:\/[^/]+)?$/;
+const NUMERIC_RE = /^-?\d+(\.\d+)?$/;
+const BUILTIN_LAYERS = new Set(['basic', 'critical_illness', 'assistance', 'tilt']);
+
+function checkNumbers(pack: PolicyPack, out: PackProblem[]): void {
+  walkLeaves(pack, ({ pointer, key, value }) => {
+    if (pointer.startsWith('/citations') || typeof value !== 'string' || !NUMERIC_RE.test(value)) return;
+    if (key === 'fundCode' || key === 'region' || key === 'version' || key === 'id' || key === 'code') return;
+    const d = new Decimal(value);
+    if (d.isNegative()) out.push({ path: pointer, problem: `must not be negative (got ${value})` });
+    else if (RATIO_POINTER.test(pointer) && d.greaterThan(1)) out.push({ path: pointer, problem: `ratio must be a fraction in [0, 1] (got ${value})` });
+  });
+}
+
+function checkBands(bands: Array<{ from: string }>, path: string, out: PackProblem[]): void {
+  if (bands.length > 0 && !new Decimal(bands[0]!.from).isZero()) out.push({ path: `${path}/0/from`, problem: 'the first band must start at 0' });
+  for (let i = 1; i < bands.length; i++) {
+    if (!new Decimal(bands[i]!.from).greaterThan(bands[i - 1]!.from)) {
+      out.push({ path: `${path}/${i}/from`, problem: `bands overlap or are not ascending (${bands[i - 1]!.from} then ${bands[i]!.from})` });
+    }
+  }
+}
+
+function allBandLists(pack: PolicyPack): Array<[string, Array<{ from: string; ratio: string }>]> {
+  const lists: Array<[string, Array<{ from: string; ratio: string }>]> = [];
+  for (const lvl of ['1', '2', '3'] as const) lists.push([`/basic/ratioByLevel/${lvl}`, pack.basic.ratioByLevel[lvl]]);
+  lists.push(['/criticalIllness/bands', pack.criticalIllness.bands]);
+  for (const [c, a] of Object.entries(pack.assistance.byCategory)) lists.push([`/assistance/byCategory/${c}/bands`, a.bands]);
+  pack.extraLayers.forEach((l, i) => lists.push([`/extraLayers/${i}/bands`, l.bands]));
+  return lists;
+}
+
+function checkCategories(pack: PolicyPack, out: PackProblem[]): void {
+  const defined = new Set<string>();
+  pack.categories.forEach((c, i) => {
+    if (defined.has(c.code)) out.push({ path: `/categories/${i}/code`, problem: `category ${c.code} defined twice` });
+    defined.add(c.code);
+  });
+  const refs: Array<[string, string]> = [];
+  const list = (path: string, cs: string[] | null | undefined) => cs?.forEach((c, i) => refs.push([`${path}/${i}`, c]));
+  list('/basic/laterAdmissions/categories', pack.basic.laterAdmissions?.categories);
+  list('/basic/referralCarry/categories', pack.basic.referralCarry.categories);
+  pack.extraLayers.forEach((l, i) => list(`/extraLayers/${i}/categories`, l.categories));
+  for (const c of Object.keys(pack.criticalIllness.tilts)) refs.push([`/criticalIllness/tilts/${c}`, c]);
+  for (const c of Object.keys(pack.assistance.byCategory)) refs.push([`/assistance/byCategory/${c}`, c]);
+  for (const c of Object.keys(pack.tilt?.ratioByCategory ?? {})) refs.push([`/tilt/ratioByCategory/${c}`, c]);
+  for (const [path, c] of refs) if (!defined.has(c)) out.push({ path, problem: `category ${c} is not defined in /categories` });
+}
+
+function isRealDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+function checkDates(pack: PolicyPack, out: PackProblem[]): void {
+  const dates: Array<[string, string | null]> = [['/effectiveFrom', pack.effectiveFrom], ['/effectiveTo', pack.effectiveTo]];
+  pack.extraLayers.forEach((l, i) => dates.push([`/extraLayers/${i}/effectiveFrom`, l.effectiveFrom]));
+  for (const [path, d] of dates) if (d !== null && !isRealDate(d)) out.push({ path, problem: `not a calendar date: ${d}` });
+  if (pack.effectiveTo !== null && pack.effectiveTo < pack.effectiveFrom) {
+    out.push({ path: '/effectiveTo', problem: `effective range is inverted (${pack.effectiveFrom} .. ${pack.effectiveTo})` });
+  }
+}
+
+/** A CI tilt that adds percentage points must not push any band past 100%. */
+function checkTilts(pack: PolicyPack, out: PackProblem[]): void {
+  for (const [c, t] of Object.entries(pack.criticalIllness.tilts)) {
+    if (t.ratioAdjust.kind !== 'add') continue;
+    const worst = Decimal.max(...pack.criticalIllness.bands.map((b) => b.ratio)).plus(t.ratioAdjust.value);
+    if (worst.greaterThan(1)) out.push({ path: `/criticalIllness/tilts/${c}/ratioAdjust/value`, problem: `tilted ratio ${worst.toString()} exceeds 1` });
+  }
+}
+
+function checkExtraIds(pack: PolicyPack, out: PackProblem[]): void {
+  const seen = new Set<string>();
+  pack.extraLayers.forEach((l, i) => {
+    if (BUILTIN_LAYERS.has(l.id) || seen.has(l.id)) out.push({ path: `/extraLayers/${i}/id`, problem: `layer id ${l.id} is reserved or used twice` });
+    seen.add(l.id);
+  });
+}
+
+export function checkSemantics(pack: PolicyPack): PackProblem[] {
+  const out: PackProblem[] = [];
+  checkNumbers(pack, out);
+  for (const [path, bands] of allBandLists(pack)) if (resolvePointer(pack, path) !== undefined) checkBands(bands, path, out);
+  checkCategories(pack, out);
+  checkDates(pack, out);
+  checkTilts(pack, out);
+  checkExtraIds(pack, out);
+  return out;
+}
