@@ -82,7 +82,12 @@ function candidateOf(r: Run, chosen: Run): IdentityCandidate {
   return { category: r.category, patientShare: r.patientShare, fundTotal: r.fundTotal, note };
 }
 
-export function settle(input: SettleInput): Settlement {
+/**
+ * Settles under every valid identity and as ordinary, keeping the lowest patient share.
+ * `only` restricts the candidates to one category (null = ordinary): the what-if used
+ * by tests and ops to see a single identity's figures.
+ */
+function settleCandidates(input: SettleInput, only?: { category: string | null }): Settlement {
   validateBill(input.bill);
   const { bill, policy: pack, person, ledger, settlementDate } = input;
   const date = decidingDate(bill, settlementDate, pack.decidingDate);
@@ -90,7 +95,8 @@ export function settle(input: SettleInput): Settlement {
   checkApplicable(input, date, year);
   const split = splitBill(bill, pack);
   const screen = screenIdentities(person, pack, date);
-  const runs = [...screen.valid, null].map((c) => runAs(input, split, date, c));
+  const categories = only === undefined ? [...screen.valid, null] : [only.category];
+  const runs = categories.map((c) => runAs(input, split, date, c));
   const chosen = choose(runs);
   const settlement: Settlement = {
     policy: { id: pack.id, region: pack.region, version: pack.version },
@@ -108,6 +114,16 @@ export function settle(input: SettleInput): Settlement {
   settlement.warnings = settlementWarnings(settlement, pack, bill.hospital.level);
   assertInvariants(settlement);
   return settlement;
+}
+
+/** The one-stop settlement of a bill (pure). */
+export function settle(input: SettleInput): Settlement {
+  return settleCandidates(input);
+}
+
+/** What-if: the settlement under exactly one category (null = ordinary), whatever the person holds. */
+export function settleAs(input: SettleInput, category: string | null): Settlement {
+  return settleCandidates(input, { category });
 }
 
 export { validateBill };

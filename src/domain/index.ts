@@ -1,7 +1,7 @@
 /*
  * The public surface of the settlement core. The service layer imports from here.
  */
-export { settle, validateBill } from './engine.js';
+export { settle, settleAs, validateBill } from './engine.js';
 export { selectPolicy, decidingDate, policyYearOf, regionFallbacks, inForce } from './select.js';
 export { emptyLedger, ledgerDelta, applyDelta, negateDelta, ledgersEqual, LEDGER_MONEY_FIELDS, type LedgerDelta } from './ledger.js';
 export { billFromWire, billToWire, personFromWire, personToWire, ledgerToWire, ledgerFromWire, settlementToWire } from './wire.js';
