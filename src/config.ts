@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * The one validated, frozen configuration object. Every variable the service reads
+ * from the environment is declared here (and only here): the compose-file test checks
+ * docker-compose.yml against this schema, and the README lists the same names.
+ */
+export const ConfigSchema = Type.Object({
+  /** External PostgreSQL. When unset, the server starts an embedded PostgreSQL. */
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1, description: 'postgres://… of an external server; unset = embedded PostgreSQL' })),
+  /** Where the embedded PostgreSQL keeps its data (relative paths are resolved from the project root). */
+  PG_DATA_DIR: Type.String({ default: '.data/pg', description: 'data directory of the embedded PostgreSQL' }),
+  /** Pool size; 4–8 suits a 2-core machine: more connections only queue on the ledger locks. */
+  DB_POOL_MAX: Type.Integer({ default: 6, minimum: 1, maximum: 64, description: 'database connection pool size' }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 in containers)' }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
+  LOG_LEVEL: Type.Union(
+    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    { default: 'info', description: 'pino log level' },
+  ),
+  /** Create the demo hospital, person and API key even against an external database (same as --demo). */
+  DEMO: Type.Boolean({ default: false, description: 'seed demo data (also --demo); always on with embedded PostgreSQL' }),
+  /**
+   * Pins the settlement date (YYYY-MM-DD) instead of today's date in Asia/Shanghai.
+   * For tests, demos of past policy years and replays of an incident; never in production.
+   */
+  SETTLEMENT_DATE: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'fixed settlement date (testing only)' })),
+  /** Seconds a graceful shutdown may take before the process exits anyway. */
+  SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 120, description: 'graceful shutdown delay' }),
+});
+
+export type Config = Readonly<Static<typeof ConfigSchema>> & { readonly projectRoot: string };
+
+/** The names of every environment variable the service reads. */
+export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(ConfigSchema.properties);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The project root: one level above src/ (works for src/*.ts under tsx and for dist/src/*.js). */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/**
+ * Builds the config from an environment (process.env by default) and explicit
+ * overrides (tests, CLI flags). Unknown variables are ignored; a bad value fails fast
+ * with every problem listed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Static<typeof ConfigSchema>> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_ENV_KEYS) {
+    const v = env[key];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  Object.assign(raw, overrides);
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  if (!Value.Check(ConfigSchema, value)) {
+    const problems = [...Value.Errors(ConfigSchema, value)].map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const cfg = value as Static<typeof ConfigSchema>;
+  return Object.freeze({
+    ...cfg,
+    PG_DATA_DIR: path.resolve(PROJECT_ROOT, cfg.PG_DATA_DIR),
+    projectRoot: PROJECT_ROOT,
+  });
+}

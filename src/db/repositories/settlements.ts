@@ -1,0 +1,155 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../database.js';
+import type { DB } from '../schema.js';
+
+/*
+ * Settlements, their fund lines, input snapshots and idempotency records. Writers take
+ * a Transaction (they must run inside the settlement's one transaction); readers take
+ * either. Rows are append-only (see the migration); the only update is the reversal link.
+ */
+
+type Q = Db | Transaction<DB>;
+
+export interface FundLineInsert {
+  layer: string;
+  fund_code: string;
+  national_field: string;
+  amount_base: string;
+  amount_paid: string;
+}
+
+export interface SettlementInsert {
+  id: string;
+  kind: 'settlement' | 'reversal';
+  reverses_id: string | null;
+  hospital_id: string;
+  person_id: string;
+  visit_no: string;
+  visit_type: string;
+  admission_date: string;
+  discharge_date: string;
+  settlement_date: string;
+  deciding_date: string;
+  policy_year: number;
+  policy_version_id: string;
+  identity_used: string | null;
+  idempotency_key: string | null;
+  reason: string | null;
+  amount_total: string;
+  amount_fully_self_paid: string;
+  amount_over_limit: string;
+  amount_pre_self_pay: string;
+  amount_in_scope: string;
+  amount_fund_total: string;
+  amount_patient: string;
+  result: unknown;
+  fundLines: FundLineInsert[];
+  /** The input snapshot (settlements only). */
+  inputs: { bill: unknown; person: unknown; ledger_before: unknown; ledger_after: unknown } | null;
+}
+
+/**
+ * Inserts the settlement row, its fund lines and its input snapshot in one statement
+ * (one round trip). The fund-line sum is checked by a deferred trigger at commit.
+ */
+export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert): Promise<void> {
+  const lines = JSON.stringify(s.fundLines.map((l, seq) => ({ seq, ...l })));
+  const inputs = s.inputs;
+  await sql`
+    WITH s AS (
+      INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
+        settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
+        amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result)
+      VALUES (${s.id}, ${s.kind}, ${s.reverses_id}, ${s.hospital_id}, ${s.person_id}, ${s.visit_no}, ${s.visit_type}, ${s.admission_date},
+        ${s.discharge_date}, ${s.settlement_date}, ${s.deciding_date}, ${s.policy_year}, ${s.policy_version_id}, ${s.identity_used},
+        ${s.idempotency_key}, ${s.reason}, ${s.amount_total}, ${s.amount_fully_self_paid}, ${s.amount_over_limit}, ${s.amount_pre_self_pay},
+        ${s.amount_in_scope}, ${s.amount_fund_total}, ${s.amount_patient}, ${JSON.stringify(s.result)}::jsonb)
+      RETURNING id
+    ), f AS (
+      INSERT INTO settlement_fund_lines (settlement_id, seq, reversal, layer, fund_code, national_field, amount_base, amount_paid)
+      SELECT ${s.id}, x.seq, ${s.kind === 'reversal'}, x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
+      FROM jsonb_to_recordset(${lines}::jsonb)
+        AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
+    ), i AS (
+      INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
+      SELECT ${s.id}, ${JSON.stringify(inputs?.bill ?? null)}::jsonb, ${JSON.stringify(inputs?.person ?? null)}::jsonb,
+        ${JSON.stringify(inputs?.ledger_before ?? null)}::jsonb, ${JSON.stringify(inputs?.ledger_after ?? null)}::jsonb,
+        ${s.policy_version_id}, ${s.settlement_date}
+      WHERE ${inputs !== null}
+    )
+    SELECT id FROM s`.execute(trx);
+}
+
+/**
+ * Claims an idempotency key for a settlement id not yet inserted (the FK is deferred).
+ * Returns false when the key exists: if another transaction holds it uncommitted, this
+ * waits for that one to finish first, so the caller only ever sees committed outcomes.
+ */
+export async function claimIdempotencyKey(trx: Transaction<DB>, key: string, requestHash: string, request: unknown, settlementId: string): Promise<boolean> {
+  const r = await sql`
+    INSERT INTO idempotency_keys (key, request_hash, request, settlement_id)
+    VALUES (${key}, ${requestHash}, ${JSON.stringify(request)}::jsonb, ${settlementId})
+    ON CONFLICT (key) DO NOTHING RETURNING key`.execute(trx);
+  return r.rows.length === 1;
+}
+
+export async function findIdempotencyRecord(db: Q, key: string) {
+  return db.selectFrom('idempotency_keys').select(['key', 'request_hash', 'request', 'settlement_id', 'created_at']).where('key', '=', key).executeTakeFirst();
+}
+
+/** Sets the reversal link on the original, once. False when it was already reversed. */
+export async function linkReversal(trx: Transaction<DB>, originalId: string, reversalId: string): Promise<boolean> {
+  const r = await trx.updateTable('settlements').set({ reversed_by_id: reversalId }).where('id', '=', originalId).where('reversed_by_id', 'is', null).executeTakeFirst();
+  return (r.numUpdatedRows ?? 0n) === 1n;
+}
+
+const recordColumns = [
+  's.id', 's.kind', 's.reverses_id', 's.reversed_by_id', 's.hospital_id', 'h.code as hospital_code', 's.person_id', 's.visit_no', 's.visit_type',
+  's.admission_date', 's.discharge_date', 's.settlement_date', 's.deciding_date', 's.policy_year', 's.policy_version_id', 's.identity_used',
+  's.idempotency_key', 's.reason', 's.amount_total', 's.amount_fund_total', 's.amount_patient', 's.result',
+] as const;
+
+function records(db: Q) {
+  return db.selectFrom('settlements as s').innerJoin('hospitals as h', 'h.id', 's.hospital_id').select(recordColumns)
+    .select([sql<Date>`s.created_at`.as('created_at'), sql<string>`s.created_at::text`.as('created_at_text')]);
+}
+
+export type SettlementRecordRow = NonNullable<Awaited<ReturnType<typeof findSettlement>>>;
+
+export async function findSettlement(db: Q, id: string) {
+  return records(db).where('s.id', '=', id).executeTakeFirst();
+}
+
+/** The row locked for a reversal. */
+export async function lockSettlement(trx: Transaction<DB>, id: string) {
+  return records(trx).where('s.id', '=', id).forUpdate('s').executeTakeFirst();
+}
+
+export async function findInputs(db: Q, settlementId: string) {
+  return db.selectFrom('settlement_inputs').selectAll().where('settlement_id', '=', settlementId).executeTakeFirst();
+}
+
+export async function findFundLines(db: Q, settlementId: string) {
+  return db.selectFrom('settlement_fund_lines').selectAll().where('settlement_id', '=', settlementId).orderBy('seq').execute();
+}
+
+export interface ListFilter {
+  hospitalCode?: string;
+  personId?: string;
+  from?: string;
+  to?: string;
+  /** Strictly older than this (created_at, id) position. */
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Newest first, keyset-paged on (created_at, id). */
+export async function listSettlements(db: Q, f: ListFilter): Promise<SettlementRecordRow[]> {
+  let q = records(db);
+  if (f.hospitalCode !== undefined) q = q.where('h.code', '=', f.hospitalCode);
+  if (f.personId !== undefined) q = q.where('s.person_id', '=', f.personId);
+  if (f.from !== undefined) q = q.where('s.settlement_date', '>=', f.from);
+  if (f.to !== undefined) q = q.where('s.settlement_date', '<=', f.to);
+  if (f.after) q = q.where(sql<boolean>`(s.created_at, s.id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`);
+  return q.orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute();
+}

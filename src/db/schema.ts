@@ -1,0 +1,145 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/*
+ * Table types, declared by hand from migrations/ (there is no generator in the stack).
+ * Money (`numeric`) and dates are strings; jsonb columns hold the domain's wire shapes.
+ * Keep in step with migrations: the test/db schema test inserts through these types.
+ */
+
+/** `numeric(14,2)`: a decimal string on the way out, string on the way in. */
+type Numeric = string;
+/** `date` as "YYYY-MM-DD" (see the type parser in database.ts). */
+type IsoDate = string;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface HospitalsTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  level: number;
+  region_code: string;
+  designated_from: IsoDate;
+  designated_to: IsoDate | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface PersonsTable {
+  id: string;
+  name: string;
+  id_card: string;
+  insured_region: string;
+  scheme: 'urban_rural_resident' | 'employee';
+  created_at: Generated<Timestamp>;
+}
+
+export interface IdentitiesTable {
+  id: Generated<string>;
+  person_id: string;
+  category: string;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+  source: Generated<string>;
+  batch: string | null;
+  created_at: Generated<Timestamp>;
+}
+
+export interface PolicyVersionsTable {
+  id: string;
+  region_code: string;
+  version: string;
+  effective_from: IsoDate;
+  effective_to: IsoDate | null;
+  pack: Json;
+  content_hash: string;
+  origin: string;
+  loaded_at: Generated<Timestamp>;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  key_hash: string;
+  label: string;
+  role: 'hospital' | 'cashier' | 'ops' | 'admin';
+  hospital_id: string | null;
+  created_at: Generated<Timestamp>;
+  revoked_at: Timestamp | null;
+}
+
+export interface PersonLedgersTable {
+  person_id: string;
+  year: number;
+  data: Json;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SettlementsTable {
+  id: string;
+  kind: 'settlement' | 'reversal';
+  reverses_id: string | null;
+  reversed_by_id: string | null;
+  hospital_id: string;
+  person_id: string;
+  visit_no: string;
+  visit_type: string;
+  admission_date: IsoDate;
+  discharge_date: IsoDate;
+  settlement_date: IsoDate;
+  deciding_date: IsoDate;
+  policy_year: number;
+  policy_version_id: string;
+  identity_used: string | null;
+  idempotency_key: string | null;
+  reason: string | null;
+  amount_total: Numeric;
+  amount_fully_self_paid: Numeric;
+  amount_over_limit: Numeric;
+  amount_pre_self_pay: Numeric;
+  amount_in_scope: Numeric;
+  amount_fund_total: Numeric;
+  amount_patient: Numeric;
+  result: Json;
+  created_at: Generated<Timestamp>;
+}
+
+export interface SettlementFundLinesTable {
+  settlement_id: string;
+  seq: number;
+  reversal: boolean;
+  layer: string;
+  fund_code: string;
+  national_field: string;
+  amount_base: Numeric;
+  amount_paid: Numeric;
+}
+
+export interface SettlementInputsTable {
+  settlement_id: string;
+  bill: Json;
+  person: Json;
+  ledger_before: Json;
+  ledger_after: Json;
+  policy_version_id: string;
+  settlement_date: IsoDate;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  request: Json;
+  settlement_id: string;
+  created_at: Generated<Timestamp>;
+}
+
+export interface DB {
+  hospitals: HospitalsTable;
+  persons: PersonsTable;
+  identities: IdentitiesTable;
+  policy_versions: PolicyVersionsTable;
+  api_keys: ApiKeysTable;
+  person_ledgers: PersonLedgersTable;
+  settlements: SettlementsTable;
+  settlement_fund_lines: SettlementFundLinesTable;
+  settlement_inputs: SettlementInputsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { fixedClock, shanghaiToday, type Clock } from '../services/clock.js';
+import { PolicyStore } from '../services/policies.js';
+import type { SettlementHooks } from '../services/settle.js';
+import { genReqId, loggerOptions } from './logger.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { swaggerPlugin } from './plugins/swagger.js';
+import { healthRoutes } from './routes/health.js';
+import { personRoutes } from './routes/persons.js';
+import { settlementRoutes } from './routes/settlements.js';
+
+export interface AppOptions {
+  config: Config;
+  /** Owned by the caller: the app never closes it. */
+  db: Db;
+  /** Settlement date source; default: config.SETTLEMENT_DATE if set, else today in Asia/Shanghai. */
+  clock?: Clock;
+  /** false = no logs (tests); default: pino at config.LOG_LEVEL. */
+  logger?: boolean;
+  hooks?: SettlementHooks;
+  /** Serve the Swagger UI at /docs (default true). */
+  docs?: boolean;
+}
+
+/** Builds the application. It never listens: server.ts owns the process, tests use inject(). */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger === false ? false : loggerOptions(opts.config.LOG_LEVEL),
+    genReqId,
+    requestIdHeader: false,
+    bodyLimit: 5 * 1024 * 1024,
+    // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await errorsPlugin(app);
+  await swaggerPlugin(app, { ui: opts.docs ?? true });
+  await authPlugin(app, { db: opts.db });
+
+  const clock = opts.clock ?? (opts.config.SETTLEMENT_DATE ? fixedClock(opts.config.SETTLEMENT_DATE) : shanghaiToday);
+  const deps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {} };
+  await app.register(healthRoutes, { db: opts.db });
+  await app.register(settlementRoutes, { ...deps, prefix: '/v1' });
+  await app.register(personRoutes, { ...deps, prefix: '/v1' });
+  return app;
+}

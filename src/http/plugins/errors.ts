@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
+import { AppError, statusOfCode } from '../errors.js';
+
+/**
+ * The one error handler. Client mistakes become 4xx {code, message, details}; anything
+ * else is logged with its stack and answered with a bare 500 that leaks nothing.
+ */
+
+const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the request body is empty but the content type says JSON' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_JSON', message: 'content-length does not match the body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
+};
+
+export function toWireError(err: unknown): { status: number; body: { code: string; message: string; details: Record<string, unknown> } } | null {
+  if (err instanceof AppError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
+  if (err instanceof DomainError) return { status: statusOfCode(err.code), body: { code: err.code, message: err.message, details: err.details } };
+  const fe = err as FastifyError;
+  if (fe?.validation) {
+    const errors = fe.validation.map((v) => ({ path: `${fe.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
+    return { status: 400, body: { code: 'VALIDATION_FAILED', message: `request ${errors[0]?.path ?? ''} ${errors[0]?.message ?? 'is invalid'}`.trim(), details: { errors } } };
+  }
+  const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (known) return { status: statusOfCode(known.code), body: { code: known.code, message: known.message ?? fe.message, details: {} } };
+  // Any other 4xx fastify raises itself (e.g. a malformed URL) stays a client error.
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, body: { code: 'BAD_REQUEST', message: fe.message, details: {} } };
+  }
+  return null;
+}
+
+export async function errorsPlugin(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((err, req, reply) => {
+    const wire = toWireError(err);
+    if (wire) {
+      req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
+      return reply.code(wire.status).send(wire.body);
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ code: 'INTERNAL', message: `internal error; quote request id ${req.id}`, details: { requestId: req.id } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {} }),
+  );
+}

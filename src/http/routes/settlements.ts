@@ -1,0 +1,105 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError, errorResponses } from '../errors.js';
+import {
+  IdParamsSchema,
+  IdempotencyHeadersSchema,
+  KeyParamsSchema,
+  ListQuerySchema,
+  ListResponseSchema,
+  PreviewResponseSchema,
+  ReplayRequestSchema,
+  ReplayResponseSchema,
+  ReversalRequestSchema,
+  SettleRequestSchema,
+  SettlementRecordSchema,
+} from '../schemas/settlements.js';
+import { previewSettlement, settleRequest, type SettleDeps } from '../../services/settle.js';
+import { reverseSettlement } from '../../services/reverse.js';
+import { replaySettlement } from '../../services/replay.js';
+import { getSettlement, getSettlementByKey, listSettlementPage } from '../../services/queries.js';
+
+const tags = ['settlements'];
+const security = [{ apiKey: [] }];
+
+export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, deps) => {
+  app.post(
+    '/settlements/preview',
+    {
+      schema: {
+        tags, security, summary: '预结算 (2303): compute without writing; non-binding',
+        body: SettleRequestSchema,
+        response: { 200: PreviewResponseSchema, ...errorResponses(401, 409, 422) },
+      },
+    },
+    async (req) => previewSettlement(deps, req.body),
+  );
+
+  app.post(
+    '/settlements',
+    {
+      schema: {
+        tags, security, summary: '结算 (2304): settle a bill in one transaction',
+        description:
+          'Requires Idempotency-Key. The same key with the same body answers the stored result (200, replayed: true); ' +
+          'with a different body 409 IDEMPOTENCY_CONFLICT naming what differs. A visit already settled and not reversed: 409 VISIT_ALREADY_SETTLED.',
+        headers: IdempotencyHeadersSchema,
+        body: SettleRequestSchema,
+        response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(401, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const key = req.headers['idempotency-key'];
+      if (!key) throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (a unique id per settlement request, reused on retries)');
+      const started = performance.now();
+      const { record, replayed } = await settleRequest(deps, req.body, key);
+      req.log.info({ settlementId: record.id, replayed, durationMs: Math.round((performance.now() - started) * 10) / 10 }, replayed ? 'settlement replayed' : 'settlement committed');
+      return reply.code(replayed ? 200 : 201).header('location', `/v1/settlements/${record.id}`).send(record);
+    },
+  );
+
+  app.get(
+    '/settlements',
+    { schema: { tags, security, summary: 'list settlements and reversals, newest first (cursor paging)', querystring: ListQuerySchema, response: { 200: ListResponseSchema, ...errorResponses(401) } } },
+    async (req) => listSettlementPage(deps.db, req.query),
+  );
+
+  app.get(
+    '/settlements/by-key/:idempotencyKey',
+    { schema: { tags, security, summary: 'the committed settlement of an Idempotency-Key (after a lost response)', params: KeyParamsSchema, response: { 200: SettlementRecordSchema, ...errorResponses(401, 404) } } },
+    async (req) => getSettlementByKey(deps.db, req.params.idempotencyKey),
+  );
+
+  app.get(
+    '/settlements/:id',
+    { schema: { tags, security, summary: 'one settlement or reversal (5203)', params: IdParamsSchema, response: { 200: SettlementRecordSchema, ...errorResponses(401, 404) } } },
+    async (req) => getSettlement(deps.db, req.params.id),
+  );
+
+  app.post(
+    '/settlements/:id/reversal',
+    {
+      schema: {
+        tags, security, summary: '结算撤销 (2305): reverse with equal and opposite amounts',
+        params: IdParamsSchema, body: ReversalRequestSchema,
+        response: { 201: SettlementRecordSchema, ...errorResponses(401, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const record = await reverseSettlement(deps.db, req.params.id, req.body.reason);
+      req.log.info({ settlementId: req.params.id, reversalId: record.id }, 'settlement reversed');
+      return reply.code(201).header('location', `/v1/settlements/${record.id}`).send(record);
+    },
+  );
+
+  app.post(
+    '/settlements/:id/replay',
+    {
+      schema: {
+        tags, security, summary: 'recompute from the stored snapshot; optionally under another policy version (what-if, writes nothing)',
+        params: IdParamsSchema, body: ReplayRequestSchema,
+        response: { 200: ReplayResponseSchema, ...errorResponses(401, 404, 409, 422) },
+      },
+    },
+    async (req) => replaySettlement(deps.db, deps.policies, req.params.id, req.body?.policyVersionId),
+  );
+};

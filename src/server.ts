@@ -1,0 +1,76 @@
+import closeWithGrace from 'close-with-grace';
+import { loadConfig, type Config } from './config.js';
+import { createDb, type Db } from './db/database.js';
+import { startEmbeddedPostgres, type EmbeddedPg } from './db/embedded.js';
+import { migrateToLatest } from './db/migrate.js';
+import { buildApp } from './http/app.js';
+import { loadPolicyVersions } from './services/bootstrap.js';
+import { fixedClock, shanghaiToday } from './services/clock.js';
+import { sampleRequest, seedDemo } from './services/demo.js';
+
+/**
+ * main(): config → database (embedded when DATABASE_URL is unset) → migrations →
+ * policy packs → demo data → app → listen. Ctrl-C / SIGTERM close the HTTP server,
+ * then the pool, then the embedded PostgreSQL, within SHUTDOWN_GRACE_SECONDS.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, process.argv.includes('--demo') ? { DEMO: true } : {});
+  let embedded: EmbeddedPg | undefined;
+  let db: Db | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+
+  const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ err, signal }) => {
+    if (err) console.error('fatal:', err);
+    else if (signal) console.error(`\n${signal}: shutting down`);
+    await app?.close();
+    await db?.destroy();
+    await embedded?.stop();
+  });
+
+  try {
+    let url = config.DATABASE_URL;
+    if (!url) {
+      console.error(`starting embedded PostgreSQL in ${config.PG_DATA_DIR} …`);
+      embedded = await startEmbeddedPostgres({ dataDir: config.PG_DATA_DIR });
+      url = embedded.url;
+    }
+    db = createDb({ url, poolMax: config.DB_POOL_MAX });
+    const migrated = await migrateToLatest(db);
+    const packs = await loadPolicyVersions(db);
+    app = await buildApp({ config, db });
+    const demo = embedded || config.DEMO ? await seedDemo(db) : null;
+    const address = await app.listen({ host: config.HOST, port: config.PORT });
+    app.log.info({ migrations: migrated.map((m) => m.migrationName), policies: packs, embedded: !!embedded }, 'ready');
+    if (demo) printBanner(config, address, demo.apiKey);
+  } catch (err) {
+    console.error('start-up failed:', err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+    shutdown.close();
+  }
+}
+
+function printBanner(config: Config, address: string, apiKey: string): void {
+  const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
+  const today = (config.SETTLEMENT_DATE ? fixedClock(config.SETTLEMENT_DATE) : shanghaiToday)();
+  const body = JSON.stringify(sampleRequest(today));
+  console.error(`
+  One-stop settlement service is up.
+
+  API docs:      ${base}/docs
+  Demo API key:  ${apiKey}
+                 (shown once; a new one is minted at every start)
+
+  Settle the sample bill of demo person DEMO-0001 at hospital WZ-DEMO-01:
+
+  curl -s -X POST ${base}/v1/settlements \\
+    -H 'authorization: Bearer ${apiKey}' \\
+    -H 'content-type: application/json' \\
+    -H "idempotency-key: demo-$(date +%s)" \\
+    -d '${body}'
+
+  (a second run answers 409 VISIT_ALREADY_SETTLED: the same visit is settled once.)
+  Press Ctrl-C to stop (the embedded PostgreSQL stops with it).
+`);
+}
+
+await main();

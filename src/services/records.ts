@@ -1,0 +1,60 @@
+import type { SettlementRecordRow } from '../db/repositories/settlements.js';
+import type { SettlementWire } from '../domain/wire.js';
+import type { SettlementRecord, SettlementSummary } from '../http/schemas/settlements.js';
+import { AppError } from '../http/errors.js';
+
+/** Maps stored rows to the API's record shapes (the only place that knows both). */
+
+function status(row: SettlementRecordRow): SettlementRecord['status'] {
+  if (row.kind === 'reversal') return 'reversal';
+  return row.reversed_by_id ? 'reversed' : 'active';
+}
+
+export function toSummary(row: SettlementRecordRow): SettlementSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: status(row),
+    reverses: row.reverses_id,
+    reversedBy: row.reversed_by_id,
+    hospitalCode: row.hospital_code,
+    personId: row.person_id,
+    visitNo: row.visit_no,
+    settlementDate: row.settlement_date,
+    createdAt: row.created_at.toISOString(),
+    total: row.amount_total,
+    fundTotal: row.amount_fund_total,
+    patientShare: row.amount_patient,
+  };
+}
+
+export function toRecord(row: SettlementRecordRow): SettlementRecord {
+  return {
+    ...toSummary(row),
+    reason: row.reason,
+    idempotencyKey: row.idempotency_key,
+    visitType: row.visit_type,
+    admissionDate: row.admission_date,
+    dischargeDate: row.discharge_date,
+    policyVersionId: row.policy_version_id,
+    settlement: row.kind === 'settlement' ? (row.result as SettlementWire) : null,
+    reversal: row.kind === 'reversal' ? (row.result as SettlementRecord['reversal']) : null,
+  };
+}
+
+/** Opaque keyset cursor: the last row's exact (created_at, id). */
+export function encodeCursor(row: SettlementRecordRow): string {
+  return Buffer.from(JSON.stringify([row.created_at_text, row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(Date.parse(createdAt.replace(' ', 'T')))) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('INVALID_CURSOR', 'cursor is not one this API returned', { cursor });
+}

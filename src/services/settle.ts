@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.js';
+import { lockLedger, readLedger, writeLedger } from '../db/repositories/ledgers.js';
+import { claimIdempotencyKey, findIdempotencyRecord, findSettlement, insertSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
+import { settle } from '../domain/engine.js';
+import { emptyLedger } from '../domain/ledger.js';
+import { ledgerFromWire, ledgerToWire, settlementToWire, type SettlementWire } from '../domain/wire.js';
+import { AppError, notFound } from '../http/errors.js';
+import type { SettleRequest, SettlementRecord } from '../http/schemas/settlements.js';
+import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
+import type { Clock } from './clock.js';
+import type { PolicyStore } from './policies.js';
+import { toRecord } from './records.js';
+import { prepareSettlement, type PreparedSettlement } from './settlement-input.js';
+import { activeSettlementOf, isUniqueViolation } from './db-errors.js';
+
+/** Test seams: a hook that runs inside the transaction right after the settlement insert. */
+export interface SettlementHooks {
+  afterSettlementInsert?: (settlementId: string) => Promise<void> | void;
+}
+
+export interface SettleDeps {
+  db: Db;
+  policies: PolicyStore;
+  clock: Clock;
+  hooks?: SettlementHooks;
+}
+
+export interface PreviewResult {
+  preview: true;
+  binding: false;
+  policyVersionId: string;
+  settlementDate: string;
+  settlement: SettlementWire;
+}
+
+/** 预结算: the same computation as settle against the current ledger; writes nothing. */
+export async function previewSettlement(deps: SettleDeps, req: SettleRequest): Promise<PreviewResult> {
+  const p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
+  const ledger = (await readLedger(deps.db, p.person.id, p.year)) ?? ledgerToWire(emptyLedger(p.year));
+  const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledger), policy: p.policy, settlementDate: p.settlementDate });
+  return { preview: true, binding: false, policyVersionId: p.policy.id, settlementDate: p.settlementDate, settlement: settlementToWire(result) };
+}
+
+function settlementRow(id: string, key: string, p: PreparedSettlement, wire: SettlementWire): SettlementInsert {
+  return {
+    id,
+    kind: 'settlement',
+    reverses_id: null,
+    hospital_id: p.hospital.id,
+    person_id: p.person.id,
+    visit_no: p.bill.visitNo,
+    visit_type: p.bill.visitType,
+    admission_date: p.bill.admissionDate,
+    discharge_date: p.bill.dischargeDate,
+    settlement_date: p.settlementDate,
+    deciding_date: wire.decidingDate,
+    policy_year: wire.policyYear,
+    policy_version_id: p.policy.id,
+    identity_used: wire.identity.used,
+    idempotency_key: key,
+    reason: null,
+    amount_total: wire.split.total,
+    amount_fully_self_paid: wire.split.fullySelfPaid,
+    amount_over_limit: wire.split.overLimit,
+    amount_pre_self_pay: wire.split.preSelfPay,
+    amount_in_scope: wire.split.inScope,
+    amount_fund_total: wire.fundTotal,
+    amount_patient: wire.patientShare,
+    result: wire,
+    fundLines: wire.layers.map((l) => ({ layer: l.layer, fund_code: l.fundCode, national_field: l.nationalField, amount_base: l.base, amount_paid: l.paid })),
+    inputs: { bill: p.billWire, person: p.personWire, ledger_before: wire.ledgerBefore, ledger_after: wire.ledgerAfter },
+  };
+}
+
+/**
+ * 结算, in one transaction: claim the idempotency key, lock the person's ledger row for
+ * the year, run the engine, insert the settlement with its fund lines and input
+ * snapshot, update the ledger, commit. A key seen before answers with the stored,
+ * committed outcome (or 409 when the body differs).
+ */
+export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<{ record: SettlementRecord; replayed: boolean }> {
+  const requestHash = sha256(canonicalJson(req));
+  // A retry must get the stored answer even if the registry changed since; look first.
+  const seen = await replayByKey(deps.db, key, requestHash, req);
+  if (seen) return seen;
+
+  const p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
+  const id = randomUUID();
+  let claimed = true;
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      if (!(await claimIdempotencyKey(trx, key, requestHash, req, id))) {
+        claimed = false;
+        return;
+      }
+      const ledgerBefore = await lockLedger(trx, p.person.id, p.year, () => ledgerToWire(emptyLedger(p.year)));
+      const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
+      const wire = settlementToWire(result);
+      await insertSettlement(trx, settlementRow(id, key, p, wire));
+      await deps.hooks?.afterSettlementInsert?.(id);
+      await writeLedger(trx, p.person.id, p.year, wire.ledgerAfter);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'settlements_one_active_visit')) {
+      const existing = await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo);
+      throw new AppError('VISIT_ALREADY_SETTLED', `visit ${p.bill.visitNo} of hospital ${p.hospital.code} is already settled; reverse it first`, {
+        visitNo: p.bill.visitNo,
+        hospitalCode: p.hospital.code,
+        settlementId: existing ?? null,
+      });
+    }
+    throw err;
+  }
+  if (!claimed) {
+    // Another request with this key committed while we prepared: answer as a retry.
+    const again = await replayByKey(deps.db, key, requestHash, req);
+    if (again) return again;
+    throw new Error(`idempotency key ${key} is claimed but has no record`);
+  }
+  const row = await findSettlement(deps.db, id);
+  if (!row) throw notFound('SETTLEMENT_NOT_FOUND', id);
+  return { record: toRecord(row), replayed: false };
+}
+
+async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {
+  const rec = await findIdempotencyRecord(db, key);
+  if (!rec) return null;
+  if (rec.request_hash !== requestHash) {
+    const differences = jsonDiff(rec.request, req).map((d) => ({ path: d.path, stored: d.left, received: d.right }));
+    throw new AppError('IDEMPOTENCY_CONFLICT', `Idempotency-Key ${key} was used with a different body (${differences.map((d) => d.path).slice(0, 5).join(', ')} differ)`, {
+      idempotencyKey: key,
+      settlementId: rec.settlement_id,
+      differences,
+    });
+  }
+  const row = await findSettlement(db, rec.settlement_id);
+  if (!row) throw new Error(`idempotency record ${key} points at missing settlement ${rec.settlement_id}`);
+  return { record: { ...toRecord(row), replayed: true }, replayed: true };
+}

@@ -1,0 +1,56 @@
+import type { Db } from '../db/database.js';
+import { findHospitalByCode, findPersonWithIdentities, type HospitalRow } from '../db/repositories/reference.js';
+import { decidingDate, policyYearOf, selectPolicy } from '../domain/select.js';
+import { billFromWire, validateBill, type BillWire, type PersonWire } from '../domain/wire.js';
+import type { Bill, IsoDate, Person } from '../domain/types.js';
+import type { PolicyPack } from '../policies/types.js';
+import { AppError } from '../http/errors.js';
+import type { SettleRequest } from '../http/schemas/settlements.js';
+import type { PolicyStore } from './policies.js';
+
+/**
+ * Everything the engine needs except the ledger, built from the request and the
+ * registry: the hospital's level and region and the person's identities come from the
+ * database, never from the hospital's request.
+ */
+export interface PreparedSettlement {
+  hospital: HospitalRow;
+  billWire: BillWire;
+  bill: Bill;
+  personWire: PersonWire;
+  person: Person;
+  policy: PolicyPack;
+  settlementDate: IsoDate;
+  decidingDate: IsoDate;
+  year: number;
+}
+
+export async function prepareSettlement(db: Db, policies: PolicyStore, req: SettleRequest, settlementDate: IsoDate): Promise<PreparedSettlement> {
+  const [hospital, personRow] = await Promise.all([findHospitalByCode(db, req.hospitalCode), findPersonWithIdentities(db, req.personId)]);
+  if (!hospital) throw new AppError('UNKNOWN_HOSPITAL', `hospital ${req.hospitalCode} is not in the registry`, { hospitalCode: req.hospitalCode });
+  if (!personRow) throw new AppError('UNKNOWN_PERSON', `person ${req.personId} is not in the registry`, { personId: req.personId });
+  if (req.dischargeDate < hospital.designated_from || (hospital.designated_to !== null && req.dischargeDate > hospital.designated_to)) {
+    throw new AppError('HOSPITAL_NOT_DESIGNATED', `hospital ${hospital.code} is not designated on ${req.dischargeDate}`, {
+      hospitalCode: hospital.code,
+      dischargeDate: req.dischargeDate,
+      designatedFrom: hospital.designated_from,
+      designatedTo: hospital.designated_to,
+    });
+  }
+  const billWire: BillWire = {
+    visitNo: req.visitNo,
+    hospital: { id: hospital.id, level: hospital.level as 1 | 2 | 3, regionCode: hospital.region_code },
+    visitType: req.visitType,
+    admissionDate: req.admissionDate,
+    dischargeDate: req.dischargeDate,
+    referral: req.referral,
+    lines: req.lines,
+  };
+  const bill = billFromWire(billWire);
+  validateBill(bill);
+  const personWire: PersonWire = { id: personRow.id, insuredRegion: personRow.insured_region, scheme: personRow.scheme, identities: personRow.identities };
+  const person: Person = { ...personWire, identities: personWire.identities.map((i) => ({ ...i })) };
+  const policy = selectPolicy(await policies.all(), person.insuredRegion, bill, settlementDate);
+  const deciding = decidingDate(bill, settlementDate, policy.decidingDate);
+  return { hospital, billWire, bill, personWire, person, policy, settlementDate, decidingDate: deciding, year: policyYearOf(deciding) };
+}
