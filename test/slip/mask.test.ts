@@ -1,0 +1,23 @@
+import t from 'tap';
+import { maskIdNumber, maskName } from '../../src/slip/mask.js';
+
+t.test('a name keeps its first and last character', async (t) => {
+  t.equal(maskName('张小三'), '张*三');
+  t.equal(maskName('欧阳明日'), '欧**日');
+  t.equal(maskName('李四'), '李*');
+  t.equal(maskName('王'), '*');
+  t.equal(maskName('  赵六  '), '赵*');
+  t.equal(maskName(''), '');
+  // A character outside the BMP is one character, not two UTF-16 halves.
+  t.equal(maskName('𠮷野家'), '𠮷*家');
+  t.equal(maskName('李𠮷'), '李*');
+});
+
+t.test('a resident ID card keeps its first 6 and last 4 characters', async (t) => {
+  t.equal(maskIdNumber('330302199001011234'), '330302********1234');
+  t.equal(maskIdNumber('33030219900101123X'), '330302********123X');
+  t.equal(maskIdNumber('330302900101123'), '330302*****1123');
+  t.equal(maskIdNumber('E12345678'), 'E1*****78');
+  t.equal(maskIdNumber('1234'), '***4');
+  t.equal(maskIdNumber(''), '');
+});
