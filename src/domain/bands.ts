@@ -15,8 +15,27 @@ export interface DecBand {
   ratio: Decimal;
 }
 
+/* Packs are frozen after loading, so their parsed numbers can be memoised safely. */
+const PARSED = new Map<string, Decimal>();
+const PARSED_BANDS = new WeakMap<readonly Band[], DecBand[]>();
+
+/** A pack's decimal string as a Decimal, parsed once. */
+export function dec(s: string): Decimal {
+  let d = PARSED.get(s);
+  if (d === undefined) {
+    d = new Money(s);
+    if (PARSED.size < 10_000) PARSED.set(s, d);
+  }
+  return d;
+}
+
 export function decBands(bands: readonly Band[]): DecBand[] {
-  return bands.map((b) => ({ from: new Money(b.from), ratio: new Money(b.ratio) }));
+  let out = PARSED_BANDS.get(bands);
+  if (out === undefined) {
+    out = bands.map((b) => ({ from: dec(b.from), ratio: dec(b.ratio) }));
+    PARSED_BANDS.set(bands, out);
+  }
+  return out;
 }
 
 export function payOnSegment(bands: readonly DecBand[], start: Decimal, end: Decimal): { applied: BandApplied[]; raw: Decimal } {
@@ -70,5 +89,5 @@ export function finishPayment(raw: Decimal, base: Decimal, limit: Decimal | null
 }
 
 export function singleBand(ratio: string | Decimal): DecBand[] {
-  return [{ from: ZERO, ratio: new Money(ratio) }];
+  return [{ from: ZERO, ratio: typeof ratio === 'string' ? dec(ratio) : ratio }];
 }

@@ -13,6 +13,7 @@ import { assistanceLayer } from './layers/assistance.js';
 import { tiltLayer } from './layers/tilt.js';
 import { extraLayer } from './layers/extra.js';
 import type { LayerCtx } from './layers/context.js';
+import { withExplanation } from './layers/explain.js';
 import type { BillSplit, IdentityCandidate, IsoDate, Ledger, LayerResult, SettleInput, Settlement } from './types.js';
 
 /*
@@ -103,7 +104,7 @@ function settleCandidates(input: SettleInput, only?: { category: string | null }
     decidingDate: date,
     policyYear: year,
     split,
-    layers: chosen.layers,
+    layers: chosen.layers.map(withExplanation),
     fundTotal: chosen.fundTotal,
     patientShare: chosen.patientShare,
     identity: { used: chosen.category, considered: runs.map((r) => candidateOf(r, chosen)), ignored: screen.ignored },

@@ -1,4 +1,5 @@
 import { DomainError } from './errors.js';
+import { Money } from './money.js';
 import type { Bill } from './types.js';
 
 /*
@@ -9,7 +10,7 @@ import type { Bill } from './types.js';
 const CLASSES = new Set(['A', 'B', 'C', 'OUT']);
 const KINDS = new Set(['drug', 'service', 'material']);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const CENT = '0.01';
+const CENT = new Money('0.01');
 
 function bad(code: string, message: string, details: Record<string, unknown> = {}): never {
   throw new DomainError(code, message, details);

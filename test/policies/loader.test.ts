@@ -24,7 +24,7 @@ function rejects(t: Tap, mutate: (p: Record<string, any>) => void, path: string,
     t.ok(Array.isArray(err.details['errors']));
   }
 }
-type Tap = typeof t;
+type Tap = import('tap').Test;
 
 t.test('all six bundled packs load', async (t) => {
   t.same(packs.map((p) => p.id), ['hebei-2018', 'national-2020', 'qiannan-2021', 'shenyang-2019', 'shenyang-2020', 'wenzhou-2019']);

@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { Money, ZERO, min, nonNeg } from '../money.js';
-import { decBands, finishPayment, payOnSegment, type DecBand } from '../bands.js';
+import { dec, decBands, finishPayment, payOnSegment, type DecBand } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
@@ -28,8 +28,8 @@ export function assistanceLayer(ctx: LayerCtx): AssistanceOutcome {
   const base = poolBase(ctx.pool, p.preSelfPayEntersBase);
   if (cfg === undefined) return { result: zeroResult(head, base, null, 'CATEGORY_NOT_ELIGIBLE'), net: ZERO, bands: null, limitBefore: null };
 
-  const limitBefore = nonNeg(new Money(cfg.annualLimit).minus(ctx.before.assistancePaid));
-  const deductible = min(base, nonNeg(new Money(cfg.deductible).minus(ctx.before.assistanceDeductibleConsumed)));
+  const limitBefore = nonNeg(dec(cfg.annualLimit).minus(ctx.before.assistancePaid));
+  const deductible = min(base, nonNeg(dec(cfg.deductible).minus(ctx.before.assistanceDeductibleConsumed)));
   const net = base.minus(deductible);
   const bands = decBands(cfg.bands);
   const { applied, raw } = payOnSegment(bands, ZERO, net);

@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { Money, Rounding, min, nonNeg, toCents } from '../money.js';
-import { decBands, finishPayment, payOnSegment, singleBand } from '../bands.js';
+import { dec, decBands, finishPayment, payOnSegment, singleBand } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { appliesTo, type LayerCtx } from './context.js';
 import { makeResult } from './explain.js';
@@ -18,7 +18,7 @@ function laterAdmissionFactor(p: BasicLayerPolicy, ctx: LayerCtx): Decimal {
   const n = ctx.before.inpatientAdmissions;
   if (rule === null || n === 0 || (rule.requiresReferral && !ctx.bill.referral) || !appliesTo(rule.categories, ctx.category)) return new Money(1);
   if (rule.kind === 'table') return new Money(rule.factors[Math.min(n, rule.factors.length - 1)]!);
-  const stepped = new Money(1).minus(new Money(rule.cutPerAdmission).times(n));
+  const stepped = new Money(1).minus(dec(rule.cutPerAdmission).times(n));
   return Money.max(stepped, rule.floorFactor);
 }
 
@@ -26,7 +26,7 @@ function inpatientDeductible(p: BasicLayerPolicy, ctx: LayerCtx, reasons: string
   const level = String(ctx.bill.hospital.level) as '1' | '2' | '3';
   const factor = laterAdmissionFactor(p, ctx);
   if (factor.lessThan(1)) reasons.push('DEDUCTIBLE_REDUCED');
-  const due = toCents(new Money(p.deductibleByLevel[level]).times(factor), Rounding.HALF_UP);
+  const due = toCents(dec(p.deductibleByLevel[level]).times(factor), Rounding.HALF_UP);
   const carry = ctx.bill.referral && p.referralCarry.enabled && appliesTo(p.referralCarry.categories, ctx.category);
   if (p.deductibleMode === 'annual' || carry) {
     if (carry && ctx.before.basicDeductiblePaid.greaterThan(0)) reasons.push('DEDUCTIBLE_CARRIED');
@@ -39,7 +39,7 @@ export function basicLayer(ctx: LayerCtx): LayerResult {
   const p = ctx.pack.basic;
   const inpatient = ctx.bill.visitType === 'inpatient';
   const reasons: string[] = [];
-  const cap = new Money(p.annualCap);
+  const cap = dec(p.annualCap);
   let entering: Decimal = ctx.split.inScope;
   let limitBefore: Decimal | null = null;
   if (p.capKind === 'cost_entered') {
@@ -49,7 +49,7 @@ export function basicLayer(ctx: LayerCtx): LayerResult {
   } else {
     limitBefore = nonNeg(cap.minus(ctx.before.basicPaid));
   }
-  const due = inpatient ? inpatientDeductible(p, ctx, reasons) : new Money(p.chronicOutpatient.deductiblePerVisit);
+  const due = inpatient ? inpatientDeductible(p, ctx, reasons) : dec(p.chronicOutpatient.deductiblePerVisit);
   const deductible = min(entering, due);
   if (entering.greaterThan(0) && deductible.equals(entering)) reasons.push('BELOW_DEDUCTIBLE');
   const level = String(ctx.bill.hospital.level) as '1' | '2' | '3';

@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { Money, Rounding, ZERO, max, min, nonNeg, toCents } from '../money.js';
-import { decBands, finishPayment, payOnSegment, type DecBand } from '../bands.js';
+import { dec, decBands, finishPayment, payOnSegment, type DecBand } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import type { LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
@@ -23,12 +23,12 @@ interface CiTerms {
 
 export function ciTerms(p: CriticalIllnessPolicy, category: string | null): CiTerms {
   const general =
-    p.deductible.kind === 'fixed' ? new Money(p.deductible.amount) : toCents(new Money(p.deductible.share).times(p.deductible.incomePrevYear), Rounding.HALF_UP);
+    p.deductible.kind === 'fixed' ? dec(p.deductible.amount) : toCents(dec(p.deductible.share).times(p.deductible.incomePrevYear), Rounding.HALF_UP);
   const bands = decBands(p.bands);
-  const cap = p.annualCap === null ? null : new Money(p.annualCap);
+  const cap = p.annualCap === null ? null : dec(p.annualCap);
   const tilt = category === null ? undefined : p.tilts[category];
   if (tilt === undefined) return { deductible: general, bands, cap, tilted: false };
-  const adj = new Money(tilt.ratioAdjust.value);
+  const adj = dec(tilt.ratioAdjust.value);
   const tiltedBands =
     tilt.ratioAdjust.kind === 'set' ? [{ from: ZERO, ratio: adj }] : bands.map((b) => ({ from: b.from, ratio: Money.min(1, b.ratio.plus(adj)) }));
   return {

@@ -61,11 +61,16 @@ export function makeResult(head: LayerHead, p: ResultParts): LayerResult {
     limitAfter: p.limitBefore === null ? null : p.limitBefore.minus(p.paid),
     paid: p.paid,
     reasons: p.reasons,
-    explanation: explain(head.fundName, p.base, p.deductible, p.bands, p.paid, p.reasons),
+    // Filled in by withExplanation() for the chosen candidate only: sentences cost time.
+    explanation: '',
   };
 }
 
 /** A layer that pays nothing for a stated reason (not eligible, not in force …). */
 export function zeroResult(head: LayerHead, base: Decimal, limitBefore: Decimal | null, reason: string): LayerResult {
   return makeResult(head, { base, deductible: base.times(0), bands: [], paid: base.times(0), limitBefore, reasons: [reason] });
+}
+
+export function withExplanation(l: LayerResult): LayerResult {
+  return { ...l, explanation: explain(l.fundName, l.base, l.deductibleApplied, l.bands, l.paid, l.reasons) };
 }

@@ -1,5 +1,5 @@
 import { Money, ZERO, min, nonNeg } from '../money.js';
-import { decBands, finishPayment, payOnSegment } from '../bands.js';
+import { dec, decBands, finishPayment, payOnSegment } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { appliesTo, poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
@@ -14,12 +14,12 @@ import type { ExtraLayerPolicy } from '../../policies/types.js';
 export function extraLayer(ctx: LayerCtx, p: ExtraLayerPolicy): LayerResult {
   const head = { layer: p.id, fundCode: p.fundCode, fundName: p.fundName, nationalField: 'oth_pay' as const };
   const paidSoFar = ctx.before.extraPaid[p.id] ?? ZERO;
-  const limitBefore = p.annualLimit === null ? null : nonNeg(new Money(p.annualLimit).minus(paidSoFar));
+  const limitBefore = p.annualLimit === null ? null : nonNeg(dec(p.annualLimit).minus(paidSoFar));
   if (p.effectiveFrom !== null && ctx.date < p.effectiveFrom) return zeroResult(head, ZERO, limitBefore, 'NOT_YET_IN_FORCE');
   if (!appliesTo(p.categories, ctx.category)) return zeroResult(head, ZERO, limitBefore, 'CATEGORY_NOT_ELIGIBLE');
 
   const base = poolBase(ctx.pool, p.preSelfPayEntersBase);
-  const deductible = min(base, new Money(p.deductiblePerSettlement));
+  const deductible = min(base, dec(p.deductiblePerSettlement));
   const { applied, raw } = payOnSegment(decBands(p.bands), ZERO, base.minus(deductible));
   const pay = finishPayment(raw, base.minus(deductible), limitBefore);
   const reasons: string[] = [];

@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { Money, ZERO, min, nonNeg } from '../money.js';
-import { baseCoveredByLimit, finishPayment, payOnSegment, singleBand } from '../bands.js';
+import { dec, baseCoveredByLimit, finishPayment, payOnSegment, singleBand } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
@@ -26,7 +26,7 @@ export function tiltLayer(ctx: LayerCtx, assist: AssistanceOutcome): LayerResult
   const t = ctx.pack.tilt;
   if (t === null) return null;
   const head = { layer: 'tilt', fundCode: t.fundCode, fundName: t.fundName, nationalField: 'oth_pay' as const };
-  const limit = new Money(t.limit);
+  const limit = dec(t.limit);
   const limitBefore = t.limitKind === 'annual' ? nonNeg(limit.minus(ctx.before.tiltPaid)) : limit;
   const ratio = ctx.category === null ? undefined : t.ratioByCategory[ctx.category];
   if (ratio === undefined) return zeroResult(head, ZERO, limitBefore, 'CATEGORY_NOT_ELIGIBLE');
@@ -35,7 +35,7 @@ export function tiltLayer(ctx: LayerCtx, assist: AssistanceOutcome): LayerResult
   const base = tiltBase(t, ctx, assist, includesPre);
   if (!t.settledAtCounter) return zeroResult(head, base, limitBefore, 'SETTLED_ON_APPLICATION');
 
-  const deductible = min(base, new Money(t.deductiblePerSettlement));
+  const deductible = min(base, dec(t.deductiblePerSettlement));
   const { applied, raw } = payOnSegment(singleBand(ratio), deductible, base);
   const pay = finishPayment(raw, base.minus(deductible), limitBefore);
   const reasons: string[] = [];

@@ -1,0 +1,71 @@
+import t from 'tap';
+import { Compile } from 'typebox/compile';
+import { Money } from '../../src/domain/money.js';
+import { validateBill } from '../../src/domain/validate.js';
+import { billFromWire, billToWire, ledgerFromWire, ledgerToWire, settlementToWire } from '../../src/domain/wire.js';
+import { SettlementWireSchema } from '../../src/domain/wire-schema.js';
+import { applyDelta, ledgerDelta, ledgersEqual, negateDelta } from '../../src/domain/ledger.js';
+import { bill, ident, line, ledger, run } from './fixtures/build.js';
+
+/* Bad bills are refused with stable codes; wire forms round-trip; a reversal restores the ledger exactly. */
+
+const cases: Array<[string, () => ReturnType<typeof bill>]> = [
+  ['BILL_EMPTY', () => bill([])],
+  ['BILL_NEGATIVE_QUANTITY', () => bill([line('10.00', 'A', { quantity: new Money(-1), amount: new Money('-10.00') })])],
+  ['BILL_AMOUNT_MISMATCH', () => bill([line('10.00', 'A', { quantity: new Money(2) })])],
+  ['BILL_UNKNOWN_CLASS', () => bill([line('10.00', 'D' as 'A')])],
+  ['BILL_NEGATIVE_AMOUNT', () => bill([line('10.00', 'A', { amount: new Money('-10.00') })])],
+  ['BILL_DATES_INVERTED', () => ({ ...bill('10.00'), admissionDate: '2022-07-01' })],
+];
+for (const [code, make] of cases) {
+  t.test(`a bad bill is refused with ${code}`, async (t) => {
+    t.throws(() => validateBill(make()), { code });
+    t.throws(() => run({ pack: 'qiannan-2021', bill: make() }), { code }, 'settle validates too');
+  });
+}
+
+t.test('one cent of rounding between amount and quantity × price is tolerated', async (t) => {
+  t.doesNotThrow(() => validateBill(bill([line('10.00', 'A', { quantity: new Money(3), unitPrice: new Money('3.3333') })])));
+});
+
+t.test('bill and ledger survive the wire both ways', async (t) => {
+  const b = bill([line('12.50', 'B', { selfPayRatio: new Money('0.2') }), line('3.00', 'C')]);
+  t.same(billToWire(billFromWire(billToWire(b))), billToWire(b));
+  t.equal(billToWire(b).lines[0]!.amount, '12.50');
+  const l = ledger(2022, { basicPaid: '123.4', inpatientAdmissions: 2 });
+  t.equal(ledgerToWire(l).basicPaid, '123.40');
+  t.ok(ledgersEqual(ledgerFromWire(ledgerToWire(l)), l));
+  t.throws(() => ledgerFromWire({ ...ledgerToWire(l), ciPaid: '1.234' }), { code: 'LEDGER_BAD_NUMBER' });
+});
+
+t.test('the settlement wire form carries the national view of the same numbers', async (t) => {
+  const s = run({ pack: 'qiannan-2021', bill: bill([line('30000.00'), line('1000.00', 'B'), line('500.00', 'OUT')]), identities: [ident('tekun')] });
+  const w = settlementToWire(s);
+  t.ok(Compile(SettlementWireSchema).Check(w), 'matches SettlementWireSchema');
+  const n = w.national;
+  t.equal(n.medfee_sumamt, '31500.00');
+  t.equal(n.fulamt_ownpay_amt, '500.00');
+  t.equal(n.preselfpay_amt, '100.00');
+  t.equal(n.inscp_scp_amt, '30900.00');
+  t.equal(n.act_pay_dedc, '500.00');
+  t.equal(n.hifp_pay, w.layers[0]!.paid);
+  const sum = [n.hifp_pay, n.hifmi_pay, n.maf_pay, n.oth_pay].reduce((a, x) => a.plus(x), new Money(0));
+  t.equal(sum.toFixed(2), n.fund_pay_sumamt);
+  t.equal(new Money(n.fund_pay_sumamt).plus(n.psn_part_amt).toFixed(2), n.medfee_sumamt);
+  t.same(n.setldetail.map((d) => d.fund_pay_type), ['390100', '390200', '610100', '610200']);
+  t.equal(n.psn_part_amt, '600.00', 'out-of-catalog and B pre-self-pay stay with the patient');
+});
+
+t.test('a reversal subtracts exactly its own deltas and leaves a later settlement’s figures', async (t) => {
+  const first = run({ pack: 'qiannan-2021', bill: bill('30000.00'), identities: [ident('dibao')] });
+  const second = run({ pack: 'qiannan-2021', bill: bill('20000.00'), identities: [ident('dibao')], ledger: first.ledgerAfter });
+  const reversed = applyDelta(second.ledgerAfter, negateDelta(ledgerDelta(first.ledgerBefore, first.ledgerAfter)));
+  const secondDelta = ledgerDelta(second.ledgerBefore, second.ledgerAfter);
+  t.ok(ledgersEqual(reversed, applyDelta(first.ledgerBefore, secondDelta)));
+  t.equal(reversed.inpatientAdmissions, 1);
+  t.throws(() => applyDelta(ledger(2021), secondDelta), { code: 'LEDGER_YEAR_MISMATCH' });
+});
+
+t.test('a ledger from another policy year is refused', async (t) => {
+  t.throws(() => run({ pack: 'qiannan-2021', bill: bill('10.00'), ledger: ledger(2021) }), { code: 'LEDGER_YEAR_MISMATCH' });
+});
