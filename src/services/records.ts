@@ -42,6 +42,9 @@ export function toRecord(row: SettlementRecordRow): SettlementRecord {
   };
 }
 
+/** PostgreSQL's text form of a timestamptz, e.g. "2026-06-15 10:00:00.123456+08". */
+const TIMESTAMPTZ_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
 /** Opaque keyset cursor: the last row's exact (created_at, id). */
 export function encodeCursor(row: SettlementRecordRow): string {
   return Buffer.from(JSON.stringify([row.created_at_text, row.id])).toString('base64url');
@@ -50,7 +53,7 @@ export function encodeCursor(row: SettlementRecordRow): string {
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(Date.parse(createdAt.replace(' ', 'T')))) {
+    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && TIMESTAMPTZ_TEXT.test(createdAt)) {
       return { createdAt, id };
     }
   } catch {

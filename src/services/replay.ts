@@ -27,6 +27,10 @@ export async function replaySettlement(db: Db, policies: PolicyStore, id: string
     settlementDate: inputs.settlement_date,
   });
   const recomputed = settlementToWire(result);
-  const differences = jsonDiff(row.result, recomputed).map((d) => ({ path: d.path, stored: d.left, recomputed: d.right }));
+  const differences = jsonDiff(row.result, recomputed).map((d) => ({
+    path: d.path,
+    ...(d.left !== undefined ? { stored: d.left } : {}),
+    ...(d.right !== undefined ? { recomputed: d.right } : {}),
+  }));
   return { settlementId: id, policyVersionId: versionId, whatIf: versionId !== inputs.policy_version_id, identical: differences.length === 0, differences, recomputed };
 }

@@ -20,7 +20,7 @@ export async function testApp(t: Test, opts: { clock?: Clock; hooks?: Settlement
   const tdb = await testDatabase(t, opts.poolMax !== undefined ? { poolMax: opts.poolMax } : {});
   await seedReference(tdb.db);
   const { key: apiKey } = await mintApiKey(tdb.db, { label: 'test', role: 'admin' });
-  const app = await buildApp({ config: loadConfig({}), db: tdb.db, logger: false, clock: opts.clock ?? fixedClock(TODAY), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
+  const app = await buildApp({ config: loadConfig({}), db: tdb.db, logger: process.env.TEST_LOG === '1', clock: opts.clock ?? fixedClock(TODAY), ...(opts.hooks ? { hooks: opts.hooks } : {}) });
   t.teardown(() => app.close());
   const call: TestApp['call'] = (method, url, o = {}) =>
     app.inject({

@@ -123,7 +123,13 @@ export const ReplayResponseSchema = Type.Object({
   policyVersionId: Type.String(),
   whatIf: Type.Boolean(),
   identical: Type.Boolean(),
-  differences: Type.Array(Type.Object({ path: Type.String(), stored: Type.Unknown(), recomputed: Type.Unknown() })),
+  differences: Type.Array(
+    Type.Object({
+      path: Type.String({ description: 'JSON pointer into the settlement' }),
+      stored: Type.Optional(Type.Unknown({ description: 'absent when the stored settlement has no such field' })),
+      recomputed: Type.Optional(Type.Unknown({ description: 'absent when the recomputation has no such field' })),
+    }),
+  ),
   recomputed: SettlementWireSchema,
 });
 export type ReplayResponse = Static<typeof ReplayResponseSchema>;
