@@ -1,0 +1,28 @@
+import t from 'tap';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { CONFIG_ENV_KEYS, loadConfig, PROJECT_ROOT } from '../../src/config.js';
+
+/** docker-compose.yml cannot run on CI; this keeps it honest against the config schema. */
+t.test('the compose service env names only config variables, with values the schema accepts', async (t) => {
+  const doc = parse(await readFile(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }> }>;
+  };
+  const svc = doc.services.service!;
+  const env = svc.environment ?? {};
+  for (const k of Object.keys(env)) t.ok(CONFIG_ENV_KEYS.includes(k), `${k} is a config variable`);
+  t.ok(env.DATABASE_URL, 'compose uses the postgres service, not the embedded one');
+  t.doesNotThrow(() => loadConfig(env), 'the values validate');
+  t.equal(loadConfig(env).HOST, '0.0.0.0', 'listens on all interfaces inside the container');
+  t.ok(svc.healthcheck, 'service has a healthcheck');
+  t.ok(doc.services.db?.healthcheck, 'db has a healthcheck');
+  t.equal(svc.depends_on?.db?.condition, 'service_healthy');
+});
+
+t.test('the Dockerfile is multi-stage and runs as a non-root user', async (t) => {
+  const text = await readFile(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  t.ok((text.match(/^FROM /gm) ?? []).length >= 2, 'multi-stage');
+  t.match(text, /^USER node$/m);
+  t.match(text, /HEALTHCHECK/);
+});
