@@ -1,0 +1,61 @@
+import t, { type Test } from 'tap';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { renderSlipPdf } from '../../src/slip/pdf.js';
+import type { SlipData } from '../../src/slip/model.js';
+import { fullSlip, sampleSlip, slipAmounts } from './helpers/fixture.js';
+
+/** Parses the PDF back with pdf.js: page count, each page's text, the document title. */
+async function parse(pdf: Buffer): Promise<{ pages: number; text: string; title: string }> {
+  const doc = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise;
+  const texts: string[] = [];
+  for (let i = 1; i <= doc.numPages; i++) {
+    const content = await (await doc.getPage(i)).getTextContent();
+    texts.push(content.items.map((it) => ('str' in it ? it.str : '')).join(''));
+  }
+  const meta = await doc.getMetadata();
+  const title = String((meta.info as Record<string, unknown>).Title ?? '');
+  await doc.destroy();
+  return { pages: doc.numPages, text: texts.join('\n'), title };
+}
+
+async function check(t: Test, d: SlipData, reversed: boolean): Promise<void> {
+  const pdf = await renderSlipPdf(d);
+  t.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  const raw = pdf.toString('latin1');
+  t.ok((raw.match(/\/FontFile3/g) ?? []).length >= 2, 'both weights of the CJK font are embedded');
+  t.notMatch(raw, /\/BaseFont\s*\/(Helvetica|Times|Courier)/, 'no standard (non-embedded) font');
+  t.match(raw, /\/BaseFont\s*\/[A-Z]{6}\+NotoSansHans-Regular/, 'subset of Noto Sans Hans');
+  t.ok(pdf.length < 400_000, `subset keeps the file small (${pdf.length} bytes)`);
+  const parsed = await parse(pdf);
+  t.equal(parsed.pages, 1, 'fits one A5 page');
+  t.equal(parsed.title, `医疗费用一站式结算单 ${d.settlement.number}`);
+  for (const amount of slipAmounts(d)) t.ok(parsed.text.includes(amount), `contains ${amount}`);
+  for (const s of [d.patientPaysDaxie, d.patient.name, d.patient.idNumber, d.hospital.name, d.categoryLabel, ...d.funds.map((f) => f.fundCode)]) {
+    t.ok(parsed.text.includes(s), `contains ${s}`);
+  }
+  t.equal(parsed.text.includes('已撤销'), reversed, reversed ? 'marked 已撤销' : 'not marked 已撤销');
+  if (d.reversal) t.ok(parsed.text.includes(d.reversal.reference), 'shows the reversal reference');
+}
+
+t.test('the PDF parses back with every amount, the 大写 and masked identity', async (t) => {
+  await check(t, sampleSlip(), false);
+});
+
+t.test('a reversed slip with five funds still fits one page and says 已撤销', async (t) => {
+  await check(t, fullSlip(), true);
+});
+
+t.test('the same slip renders to the same bytes (no clock in the document)', async (t) => {
+  const [a, b] = await Promise.all([renderSlipPdf(sampleSlip()), renderSlipPdf(sampleSlip())]);
+  t.ok(a.equals(b));
+});
+
+t.test('a slip too long for one page continues on a second page instead of being clipped', async (t) => {
+  const base = sampleSlip();
+  const funds = Array.from({ length: 14 }, (_, i) => ({ ...base.funds[i % 3]!, fundCode: `9${String(i).padStart(5, '0')}` }));
+  const parsed = await parse(await renderSlipPdf(sampleSlip({ funds })));
+  t.equal(parsed.pages, 2);
+  for (const f of funds) t.ok(parsed.text.includes(f.fundCode), `fund ${f.fundCode} printed`);
+  t.ok(parsed.text.includes('请核对金额'), 'footer printed');
+  t.ok(parsed.text.includes('（续） 结算单号：JS202611230001'), 'the second page says whose slip it continues');
+});
