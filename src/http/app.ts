@@ -12,6 +12,7 @@ import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
 import { personRoutes } from './routes/persons.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { slipRoutes } from './routes/slip.js';
 
 export interface AppOptions {
   config: Config;
@@ -49,5 +50,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: opts.db });
   await app.register(settlementRoutes, { ...deps, prefix: '/v1' });
   await app.register(personRoutes, { ...deps, prefix: '/v1' });
+  await app.register(slipRoutes, { db: opts.db, prefix: '/v1' });
   return app;
 }

@@ -1,0 +1,122 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Db } from '../../db/database.js';
+import { getSettlement } from '../../services/queries.js';
+import { slipFromSettlement, SlipInconsistentError, type SlipSource } from '../../slip/from-settlement.js';
+import { renderSlipHtml } from '../../slip/html.js';
+import { renderSlipPdf } from '../../slip/pdf.js';
+import { renderSlipText } from '../../slip/text.js';
+import { AppError, ErrorSchema, errorResponses, notFound } from '../errors.js';
+import { IdParamsSchema } from '../schemas/settlements.js';
+
+/*
+ * GET /v1/settlements/{id}/slip: the slip cashiers print (一单制结算单), as an A5 HTML
+ * page, an A5 PDF with its CJK font embedded, or fixed-width text for receipt (48
+ * columns) and dot-matrix (80) printers. The format comes from `?format=` when given
+ * (a link a cashier can click), else from the Accept header; anything else is 406.
+ * Keys bound to a hospital (cashier, hospital roles) read their own hospital's slips
+ * only; another hospital's settlement answers 404, as if it did not exist.
+ */
+
+const FORMATS = { html: 'text/html', pdf: 'application/pdf', text: 'text/plain' } as const;
+type Format = keyof typeof FORMATS;
+
+const SlipQuerySchema = Type.Object(
+  {
+    format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('pdf'), Type.Literal('text')], { description: 'overrides Accept' })),
+    width: Type.Optional(Type.Union([Type.Literal(48), Type.Literal(80)], { default: 48, description: 'columns of the text form (48 receipt, 80 dot-matrix)' })),
+  },
+  { additionalProperties: false },
+);
+
+/** The format Accept prefers (q-values honoured, ties by our order); null when none is acceptable. */
+export function negotiate(accept: string | undefined): Format | null {
+  if (!accept || accept.trim() === '') return 'html';
+  let best: { format: Format; q: number } | null = null;
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!(q > 0)) continue;
+    for (const [format, type] of Object.entries(FORMATS) as Array<[Format, string]>) {
+      const matches = range === type || range === '*/*' || range === `${type.split('/')[0]}/*`;
+      if (matches && (best === null || q > best.q)) best = { format, q };
+    }
+  }
+  return best?.format ?? null;
+}
+
+/** Everything a slip needs, read with the caller's hospital scope applied. */
+async function loadSlipSource(db: Db, id: string, hospitalScope: string | null): Promise<SlipSource> {
+  const record = await getSettlement(db, id);
+  // Read here rather than through a repository so the slip depends on table columns only
+  // (hospitals.code/name, persons.name/id_card), not on repository functions in flux.
+  const hospital = await db.selectFrom('hospitals').select(['id', 'code', 'name']).where('code', '=', record.hospitalCode).executeTakeFirst();
+  if (!hospital || (hospitalScope !== null && hospital.id !== hospitalScope)) throw notFound('SETTLEMENT_NOT_FOUND', id);
+  if (record.kind !== 'settlement') {
+    throw new AppError('BAD_REQUEST', `${id} is a reversal; print the slip of the settlement it reverses (${record.reverses})`, { reverses: record.reverses });
+  }
+  // The person's name and ID card stay out of the API records; the slip masks them.
+  const person = await db.selectFrom('persons').select(['name', 'id_card']).where('id', '=', record.personId).executeTakeFirst();
+  if (!person) throw new AppError('INTERNAL', `person ${record.personId} of settlement ${id} is missing`);
+  const reversal = record.reversedBy ? await getSettlement(db, record.reversedBy) : null;
+  return {
+    record,
+    hospital: { code: hospital.code, name: hospital.name },
+    person: { name: person.name, idCard: person.id_card },
+    reversal: reversal ? { id: reversal.id, createdAt: reversal.createdAt } : null,
+  };
+}
+
+export const slipRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, deps) => {
+  app.get(
+    '/settlements/:id/slip',
+    {
+      schema: {
+        tags: ['settlements'],
+        security: [{ apiKey: [] }],
+        summary: '结算单: the printable slip (HTML A5, PDF A5, or text 48/80 columns)',
+        description: 'Format by `?format=` or Accept: text/html (default), application/pdf, text/plain (`?width=48|80`). ' +
+          'Name and ID-card number are masked (张*三, first 6 + last 4 of the ID card). A reversed settlement prints with 已撤销 and the reversal id.',
+        params: IdParamsSchema,
+        querystring: SlipQuerySchema,
+        produces: Object.values(FORMATS),
+        response: {
+          200: {
+            description: 'the slip',
+            content: {
+              'text/html': { schema: Type.String() },
+              'application/pdf': { schema: Type.String({ format: 'binary' }) },
+              'text/plain': { schema: Type.String() },
+            },
+          },
+          406: ErrorSchema,
+          ...errorResponses(401, 404),
+        },
+      },
+    },
+    async (req, reply) => {
+      const format = req.query.format ?? negotiate(req.headers.accept);
+      if (format === null) {
+        return reply.code(406).send({ code: 'NOT_ACCEPTABLE', message: `the slip is available as ${Object.values(FORMATS).join(', ')}`, details: { accept: req.headers.accept ?? '' } });
+      }
+      const source = await loadSlipSource(deps.db, req.params.id, req.principal?.hospitalId ?? null);
+      let slip;
+      try {
+        slip = slipFromSettlement(source);
+      } catch (e) {
+        // A stored settlement that does not add up is a defect on our side, never printed.
+        if (e instanceof SlipInconsistentError) throw new AppError('INTERNAL', e.message);
+        throw e;
+      }
+      reply.header('vary', 'accept').header('cache-control', 'no-store');
+      if (format === 'pdf') {
+        const pdf = await renderSlipPdf(slip);
+        // The typed reply knows the schema's string; a Buffer is what fastify sends as bytes.
+        return reply.type(FORMATS.pdf).header('content-disposition', `inline; filename="slip-${slip.settlement.id}.pdf"`).send(pdf as unknown as string);
+      }
+      if (format === 'text') return reply.type('text/plain; charset=utf-8').send(renderSlipText(slip, req.query.width ?? 48));
+      return reply.type('text/html; charset=utf-8').send(renderSlipHtml(slip));
+    },
+  );
+};
