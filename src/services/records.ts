@@ -1,4 +1,4 @@
-import type { SettlementRecordRow } from '../db/repositories/settlements.js';
+import type { SettlementInsert, SettlementRecordRow } from '../db/repositories/settlements.js';
 import type { SettlementWire } from '../domain/wire.js';
 import type { SettlementRecord, SettlementSummary } from '../http/schemas/settlements.js';
 import { AppError } from '../http/errors.js';
@@ -39,6 +39,17 @@ export function toRecord(row: SettlementRecordRow): SettlementRecord {
     policyVersionId: row.policy_version_id,
     settlement: row.kind === 'settlement' ? (row.result as SettlementWire) : null,
     reversal: row.kind === 'reversal' ? (row.result as SettlementRecord['reversal']) : null,
+  };
+}
+
+/** The record of a row this process just inserted, without reading it back. */
+export function insertedRow(s: SettlementInsert, hospitalCode: string, created: { created_at: Date; created_at_text: string }): SettlementRecordRow {
+  return {
+    id: s.id, kind: s.kind, reverses_id: s.reverses_id, reversed_by_id: null, hospital_id: s.hospital_id, hospital_code: hospitalCode,
+    person_id: s.person_id, visit_no: s.visit_no, visit_type: s.visit_type, admission_date: s.admission_date, discharge_date: s.discharge_date,
+    settlement_date: s.settlement_date, deciding_date: s.deciding_date, policy_year: s.policy_year, policy_version_id: s.policy_version_id,
+    identity_used: s.identity_used, idempotency_key: s.idempotency_key, reason: s.reason, amount_total: s.amount_total,
+    amount_fund_total: s.amount_fund_total, amount_patient: s.amount_patient, result: s.result, ...created,
   };
 }
 

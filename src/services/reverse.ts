@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import { lockLedger, writeLedger } from '../db/repositories/ledgers.js';
+import { lockLedger } from '../db/repositories/ledgers.js';
 import { findSettlement, insertSettlement, linkReversal, lockSettlement } from '../db/repositories/settlements.js';
 import { applyDelta, emptyLedger, ledgerDelta, negateDelta } from '../domain/ledger.js';
 import { Money, fmt } from '../domain/money.js';
@@ -61,9 +61,9 @@ export async function reverseSettlement(db: Db, id: string, reason: string): Pro
       result: { funds, ledgerBefore: ledgerToWire(current), ledgerAfter: ledgerToWire(after) },
       fundLines: funds.map((f) => ({ layer: f.layer, fund_code: f.fundCode, national_field: f.nationalField, amount_base: f.base, amount_paid: f.paid })),
       inputs: null,
+      ledger: { year, data: ledgerToWire(after) },
     });
     if (!(await linkReversal(trx, orig.id, reversalId))) throw new AppError('ALREADY_REVERSED', `settlement ${id} is already reversed`, { settlementId: id });
-    await writeLedger(trx, orig.person_id, year, ledgerToWire(after));
   });
   const row = await findSettlement(db, reversalId);
   if (!row) throw notFound('SETTLEMENT_NOT_FOUND', reversalId);

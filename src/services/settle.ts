@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import { lockLedger, readLedger, writeLedger } from '../db/repositories/ledgers.js';
+import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
 import { claimIdempotencyKey, findIdempotencyRecord, findSettlement, insertSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
 import { settle } from '../domain/engine.js';
 import { emptyLedger } from '../domain/ledger.js';
 import { ledgerFromWire, ledgerToWire, settlementToWire, type SettlementWire } from '../domain/wire.js';
-import { AppError, notFound } from '../http/errors.js';
+import { AppError } from '../http/errors.js';
 import type { SettleRequest, SettlementRecord } from '../http/schemas/settlements.js';
 import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
 import type { Clock } from './clock.js';
 import type { PolicyStore } from './policies.js';
-import { toRecord } from './records.js';
+import { insertedRow, toRecord } from './records.js';
 import { prepareSettlement, type PreparedSettlement } from './settlement-input.js';
 import { activeSettlementOf, isUniqueViolation } from './db-errors.js';
 
@@ -70,13 +70,15 @@ function settlementRow(id: string, key: string, p: PreparedSettlement, wire: Set
     result: wire,
     fundLines: wire.layers.map((l) => ({ layer: l.layer, fund_code: l.fundCode, national_field: l.nationalField, amount_base: l.base, amount_paid: l.paid })),
     inputs: { bill: p.billWire, person: p.personWire, ledger_before: wire.ledgerBefore, ledger_after: wire.ledgerAfter },
+    ledger: { year: p.year, data: wire.ledgerAfter },
   };
 }
 
 /**
  * 结算, in one transaction: claim the idempotency key, lock the person's ledger row for
  * the year, run the engine, insert the settlement with its fund lines and input
- * snapshot, update the ledger, commit. A key seen before answers with the stored,
+ * snapshot and update the ledger (one statement), commit: five round trips inside the
+ * transaction, two before it (key look-up, hospital + person). A key seen before answers with the stored,
  * committed outcome (or 409 when the body differs).
  */
 export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<{ record: SettlementRecord; replayed: boolean }> {
@@ -88,6 +90,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
   const p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
   const id = randomUUID();
   let claimed = true;
+  let inserted: SettlementRecord | undefined;
   try {
     await deps.db.transaction().execute(async (trx) => {
       if (!(await claimIdempotencyKey(trx, key, requestHash, req, id))) {
@@ -97,9 +100,10 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
       const ledgerBefore = await lockLedger(trx, p.person.id, p.year, () => ledgerToWire(emptyLedger(p.year)));
       const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
       const wire = settlementToWire(result);
-      await insertSettlement(trx, settlementRow(id, key, p, wire));
+      const row = settlementRow(id, key, p, wire);
+      const created = await insertSettlement(trx, row);
       await deps.hooks?.afterSettlementInsert?.(id);
-      await writeLedger(trx, p.person.id, p.year, wire.ledgerAfter);
+      inserted = toRecord(insertedRow(row, p.hospital.code, created));
     });
   } catch (err) {
     if (isUniqueViolation(err, 'settlements_one_active_visit')) {
@@ -118,9 +122,8 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
     if (again) return again;
     throw new Error(`idempotency key ${key} is claimed but has no record`);
   }
-  const row = await findSettlement(deps.db, id);
-  if (!row) throw notFound('SETTLEMENT_NOT_FOUND', id);
-  return { record: toRecord(row), replayed: false };
+  if (!inserted) throw new Error(`settlement ${id} committed without a record`);
+  return { record: inserted, replayed: false };
 }
 
 async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { findHospitalByCode, findPersonWithIdentities, type HospitalRow } from '../db/repositories/reference.js';
+import { findHospitalAndPerson, type HospitalRow } from '../db/repositories/reference.js';
 import { decidingDate, policyYearOf, selectPolicy } from '../domain/select.js';
 import { billFromWire, validateBill, type BillWire, type PersonWire } from '../domain/wire.js';
 import type { Bill, IsoDate, Person } from '../domain/types.js';
@@ -26,7 +26,7 @@ export interface PreparedSettlement {
 }
 
 export async function prepareSettlement(db: Db, policies: PolicyStore, req: SettleRequest, settlementDate: IsoDate): Promise<PreparedSettlement> {
-  const [hospital, personRow] = await Promise.all([findHospitalByCode(db, req.hospitalCode), findPersonWithIdentities(db, req.personId)]);
+  const { hospital, person: personRow } = await findHospitalAndPerson(db, req.hospitalCode, req.personId);
   if (!hospital) throw new AppError('UNKNOWN_HOSPITAL', `hospital ${req.hospitalCode} is not in the registry`, { hospitalCode: req.hospitalCode });
   if (!personRow) throw new AppError('UNKNOWN_PERSON', `person ${req.personId} is not in the registry`, { personId: req.personId });
   if (req.dischargeDate < hospital.designated_from || (hospital.designated_to !== null && req.dischargeDate > hospital.designated_to)) {

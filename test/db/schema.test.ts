@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, P } from '../helpers/fixtures.js';
@@ -8,7 +8,7 @@ const ctx = await testApp(t);
 const { db } = ctx;
 const s = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO, amount: 30_000 }), key: 'k-schema' })).json();
 
-const refuses = async (t: Parameters<Parameters<typeof t.test>[1]>[0], q: Promise<unknown>, pattern: RegExp) => {
+const refuses = async (t: Test, q: Promise<unknown>, pattern: RegExp) => {
   await t.rejects(q, pattern);
 };
 

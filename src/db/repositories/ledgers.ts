@@ -9,21 +9,17 @@ import type { LedgerWire } from '../../domain/wire.js';
  * person: the second waits for the first to commit and then sees its ledger.
  */
 
-/** Locks (creating it first if absent) the person's ledger row for the year; returns its data or null when new. */
+/**
+ * Locks the person's ledger row for the year, creating it first when absent, in one
+ * statement: ON CONFLICT DO UPDATE takes the row lock whether the row is new or not, and
+ * a concurrent first settlement of the same person simply waits for this one.
+ */
 export async function lockLedger(trx: Transaction<DB>, personId: string, year: number, empty: () => LedgerWire): Promise<LedgerWire> {
-  const select = () =>
-    sql<{ data: LedgerWire }>`SELECT data FROM person_ledgers WHERE person_id = ${personId} AND year = ${year} FOR UPDATE`.execute(trx);
-  let rows = (await select()).rows;
-  if (rows.length === 0) {
-    // ON CONFLICT DO NOTHING: a concurrent first settlement may create it at the same time.
-    await sql`INSERT INTO person_ledgers (person_id, year, data) VALUES (${personId}, ${year}, ${JSON.stringify(empty())}) ON CONFLICT DO NOTHING`.execute(trx);
-    rows = (await select()).rows;
-  }
+  const { rows } = await sql<{ data: LedgerWire }>`
+    INSERT INTO person_ledgers AS l (person_id, year, data) VALUES (${personId}, ${year}, ${JSON.stringify(empty())})
+    ON CONFLICT (person_id, year) DO UPDATE SET updated_at = l.updated_at
+    RETURNING l.data`.execute(trx);
   return rows[0]!.data;
-}
-
-export async function writeLedger(trx: Transaction<DB>, personId: string, year: number, data: LedgerWire): Promise<void> {
-  await sql`UPDATE person_ledgers SET data = ${JSON.stringify(data)}, updated_at = now() WHERE person_id = ${personId} AND year = ${year}`.execute(trx);
 }
 
 export async function readLedger(db: Db | Transaction<DB>, personId: string, year: number): Promise<LedgerWire | undefined> {

@@ -19,15 +19,6 @@ export interface HospitalRow {
   designated_to: string | null;
 }
 
-export async function findHospitalByCode(db: Q, code: string): Promise<HospitalRow | undefined> {
-  return db.selectFrom('hospitals').select(['id', 'code', 'name', 'level', 'region_code', 'designated_from', 'designated_to']).where('code', '=', code).executeTakeFirst();
-}
-
-export async function findHospitalsByIds(db: Q, ids: string[]): Promise<HospitalRow[]> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('hospitals').select(['id', 'code', 'name', 'level', 'region_code', 'designated_from', 'designated_to']).where('id', 'in', ids).execute();
-}
-
 export interface PersonWithIdentities {
   id: string;
   insured_region: string;
@@ -35,19 +26,21 @@ export interface PersonWithIdentities {
   identities: Array<{ category: string; validFrom: string; validTo: string | null }>;
 }
 
-/** The person and every identity window they hold, in one round trip. Name and ID card stay in the table. */
-export async function findPersonWithIdentities(db: Q, id: string): Promise<PersonWithIdentities | undefined> {
-  const row = await db
-    .selectFrom('persons as p')
-    .select(['p.id', 'p.insured_region', 'p.scheme'])
-    .select(
-      sql<PersonWithIdentities['identities']>`coalesce((
-        SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
-        FROM identities i WHERE i.person_id = p.id), '[]'::json)`.as('identities'),
-    )
-    .where('p.id', '=', id)
-    .executeTakeFirst();
-  return row;
+/**
+ * The hospital (by code) and the person with identities (by id) in one round trip: the
+ * settlement hot path reads both for every request.
+ */
+export async function findHospitalAndPerson(db: Q, hospitalCode: string, personId: string): Promise<{ hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined }> {
+  const { rows } = await sql<{ hospital: HospitalRow | null; person: PersonWithIdentities | null }>`
+    SELECT
+      (SELECT json_build_object('id', h.id, 'code', h.code, 'name', h.name, 'level', h.level, 'region_code', h.region_code,
+                                'designated_from', h.designated_from, 'designated_to', h.designated_to)
+         FROM hospitals h WHERE h.code = ${hospitalCode}) AS hospital,
+      (SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
+                SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
+                FROM identities i WHERE i.person_id = p.id), '[]'::json))
+         FROM persons p WHERE p.id = ${personId}) AS person`.execute(db);
+  return { hospital: rows[0]?.hospital ?? undefined, person: rows[0]?.person ?? undefined };
 }
 
 export async function personExists(db: Q, id: string): Promise<boolean> {

@@ -46,16 +46,19 @@ export interface SettlementInsert {
   fundLines: FundLineInsert[];
   /** The input snapshot (settlements only). */
   inputs: { bill: unknown; person: unknown; ledger_before: unknown; ledger_after: unknown } | null;
+  /** The person's ledger row to overwrite in the same statement (its row is already locked). */
+  ledger: { year: number; data: unknown };
 }
 
 /**
- * Inserts the settlement row, its fund lines and its input snapshot in one statement
- * (one round trip). The fund-line sum is checked by a deferred trigger at commit.
+ * Inserts the settlement row, its fund lines and its input snapshot and writes the
+ * ledger, in one statement (one round trip). The fund-line sum is checked by a deferred
+ * trigger at commit. Returns the row's created_at.
  */
-export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert): Promise<void> {
+export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
   const lines = JSON.stringify(s.fundLines.map((l, seq) => ({ seq, ...l })));
   const inputs = s.inputs;
-  await sql`
+  const r = await sql<{ created_at: Date; created_at_text: string }>`
     WITH s AS (
       INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
         settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
@@ -64,7 +67,7 @@ export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert
         ${s.discharge_date}, ${s.settlement_date}, ${s.deciding_date}, ${s.policy_year}, ${s.policy_version_id}, ${s.identity_used},
         ${s.idempotency_key}, ${s.reason}, ${s.amount_total}, ${s.amount_fully_self_paid}, ${s.amount_over_limit}, ${s.amount_pre_self_pay},
         ${s.amount_in_scope}, ${s.amount_fund_total}, ${s.amount_patient}, ${JSON.stringify(s.result)}::jsonb)
-      RETURNING id
+      RETURNING created_at
     ), f AS (
       INSERT INTO settlement_fund_lines (settlement_id, seq, reversal, layer, fund_code, national_field, amount_base, amount_paid)
       SELECT ${s.id}, x.seq, ${s.kind === 'reversal'}, x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
@@ -76,8 +79,12 @@ export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert
         ${JSON.stringify(inputs?.ledger_before ?? null)}::jsonb, ${JSON.stringify(inputs?.ledger_after ?? null)}::jsonb,
         ${s.policy_version_id}, ${s.settlement_date}
       WHERE ${inputs !== null}
+    ), l AS (
+      UPDATE person_ledgers SET data = ${JSON.stringify(s.ledger.data)}::jsonb, updated_at = now()
+      WHERE person_id = ${s.person_id} AND year = ${s.ledger.year}
     )
-    SELECT id FROM s`.execute(trx);
+    SELECT created_at, created_at::text AS created_at_text FROM s`.execute(trx);
+  return r.rows[0]!;
 }
 
 /**
