@@ -53,7 +53,10 @@ export interface ResultParts {
 /** Assembles a layer result; limitAfter is derived, never computed separately. */
 export function makeResult(head: LayerHead, p: ResultParts): LayerResult {
   return {
-    ...head,
+    layer: head.layer,
+    fundCode: head.fundCode,
+    fundName: head.fundName,
+    nationalField: head.nationalField,
     base: p.base,
     deductibleApplied: p.deductible,
     bands: p.bands,
