@@ -1,6 +1,7 @@
+import type { Decimal } from 'decimal.js';
 import { DomainError } from './errors.js';
 import { Money } from './money.js';
-import type { Bill } from './types.js';
+import type { Bill, BillLine } from './types.js';
 
 /*
  * Rejects malformed bills with stable codes before any money moves. One cent of
@@ -11,6 +12,7 @@ const CLASSES = new Set(['A', 'B', 'C', 'OUT']);
 const KINDS = new Set(['drug', 'service', 'material']);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const CENT = new Money('0.01');
+const MINUS_CENT = new Money('-0.01');
 
 function bad(code: string, message: string, details: Record<string, unknown> = {}): never {
   throw new DomainError(code, message, details);
@@ -26,22 +28,36 @@ function checkHeader(bill: Bill): void {
   }
 }
 
+/**
+ * |amount − product| ≤ 0.01. Most lines match exactly, so equality is tried first: it
+ * needs no intermediate Decimal, and the difference is only formed when it is not equal.
+ */
+function withinACent(amount: Decimal, product: Decimal): boolean {
+  if (amount.equals(product)) return true;
+  const diff = amount.minus(product);
+  return diff.lessThanOrEqualTo(CENT) && diff.greaterThanOrEqualTo(MINUS_CENT);
+}
+
+/** Refuses one line; the details object is built only when there is something to refuse. */
+function badLine(code: string, i: number, l: BillLine, what: string): never {
+  bad(code, `line ${i} (${l.itemCode}): ${what}`, { line: i, itemCode: l.itemCode });
+}
+
+function checkLine(l: BillLine, i: number): void {
+  if (!CLASSES.has(l.catalogClass)) badLine('BILL_UNKNOWN_CLASS', i, l, `unknown catalog class ${String(l.catalogClass)}`);
+  if (!KINDS.has(l.kind)) badLine('BILL_UNKNOWN_KIND', i, l, `unknown item kind ${String(l.kind)}`);
+  if (l.quantity.isNegative()) badLine('BILL_NEGATIVE_QUANTITY', i, l, `negative quantity ${l.quantity.toString()}`);
+  if (l.unitPrice.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative unit price');
+  if (l.amount.isNegative()) badLine('BILL_NEGATIVE_AMOUNT', i, l, 'negative amount');
+  if (l.amount.decimalPlaces() > 2) badLine('BILL_AMOUNT_NOT_CENTS', i, l, 'amount has more than 2 decimals');
+  if (!withinACent(l.amount, l.quantity.times(l.unitPrice))) {
+    badLine('BILL_AMOUNT_MISMATCH', i, l, `amount ${l.amount.toFixed(2)} ≠ ${l.quantity.toString()} × ${l.unitPrice.toString()}`);
+  }
+  if (l.priceCeiling?.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative price ceiling');
+  if (l.selfPayRatio && (l.selfPayRatio.isNegative() || l.selfPayRatio.greaterThan(1))) badLine('BILL_BAD_RATIO', i, l, 'self-pay ratio must be in [0, 1]');
+}
+
 export function validateBill(bill: Bill): void {
   checkHeader(bill);
-  bill.lines.forEach((l, i) => {
-    const at = { line: i, itemCode: l.itemCode };
-    if (!CLASSES.has(l.catalogClass)) bad('BILL_UNKNOWN_CLASS', `line ${i} (${l.itemCode}): unknown catalog class ${String(l.catalogClass)}`, at);
-    if (!KINDS.has(l.kind)) bad('BILL_UNKNOWN_KIND', `line ${i} (${l.itemCode}): unknown item kind ${String(l.kind)}`, at);
-    if (l.quantity.isNegative()) bad('BILL_NEGATIVE_QUANTITY', `line ${i} (${l.itemCode}): negative quantity ${l.quantity.toString()}`, at);
-    if (l.unitPrice.isNegative()) bad('BILL_NEGATIVE_PRICE', `line ${i} (${l.itemCode}): negative unit price`, at);
-    if (l.amount.isNegative()) bad('BILL_NEGATIVE_AMOUNT', `line ${i} (${l.itemCode}): negative amount`, at);
-    if (l.amount.decimalPlaces() > 2) bad('BILL_AMOUNT_NOT_CENTS', `line ${i} (${l.itemCode}): amount has more than 2 decimals`, at);
-    if (l.amount.minus(l.quantity.times(l.unitPrice)).abs().greaterThan(CENT)) {
-      bad('BILL_AMOUNT_MISMATCH', `line ${i} (${l.itemCode}): amount ${l.amount.toFixed(2)} ≠ ${l.quantity.toString()} × ${l.unitPrice.toString()}`, at);
-    }
-    if (l.priceCeiling?.isNegative()) bad('BILL_NEGATIVE_PRICE', `line ${i} (${l.itemCode}): negative price ceiling`, at);
-    if (l.selfPayRatio && (l.selfPayRatio.isNegative() || l.selfPayRatio.greaterThan(1))) {
-      bad('BILL_BAD_RATIO', `line ${i} (${l.itemCode}): self-pay ratio must be in [0, 1]`, at);
-    }
-  });
+  for (let i = 0; i < bill.lines.length; i++) checkLine(bill.lines[i]!, i);
 }
