@@ -40,14 +40,23 @@ export function isMoneyString(s: string): boolean {
   return MONEY_RE.test(s);
 }
 
+/**
+ * `d` under our configuration. Every decimal.js clone shares one prototype, so
+ * `instanceof` cannot tell them apart; the instance's own `constructor` can. Values the
+ * engine computes are already Money and are returned as they are (no copy).
+ */
+function asMoney(d: Decimal): Money {
+  return d.constructor === Money ? d : new Money(d);
+}
+
 /** Rounds to the cent with an explicit mode. The only place money is rounded. */
 export function toCents(d: Decimal, mode: RoundingMode): Money {
-  return new Money(d).toDecimalPlaces(2, mode);
+  return asMoney(d).toDecimalPlaces(2, mode);
 }
 
 /** Canonical wire form: always two decimals, no exponent ("0.00", "1234.50"). */
 export function fmt(d: Decimal): string {
-  return new Money(d).toFixed(2);
+  return asMoney(d).toFixed(2);
 }
 
 export function sum(xs: readonly Decimal[]): Money {
