@@ -41,7 +41,8 @@ async function main(): Promise<number> {
   const template = await prepareTemplate(adminUrl, runId);
 
   const tap = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'tap');
-  const child = spawn(tap, process.argv.slice(2), {
+  // Test files are *.test.ts: helpers (and this runner) live under test/ too and must not run as tests.
+  const child = spawn(tap, ['--include=**/*.test.@(ts|mts|js|mjs)', ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, TEST_PG_URL: adminUrl, TEST_TEMPLATE_DB: template, TEST_RUN_ID: runId },
   });
