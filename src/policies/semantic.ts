@@ -94,6 +94,28 @@ function checkExtraIds(pack: PolicyPack, out: PackProblem[]): void {
   });
 }
 
+/**
+ * Layers that pay on the B pre-self-pay must run after every layer that does not. The
+ * engine keeps the personal burden in two parts (in-scope, pre-self-pay); once a layer
+ * has paid on both, no split of its payment between them keeps both monotonicity rules
+ * for a later in-scope-only layer. Example: a layer with a 100 deductible at 90% on both
+ * parts, then assistance at 90% on the in-scope part. With pre-self-pay 100, adding 100
+ * in scope makes the first layer pay 90; either the later layer's base shrinks (so a
+ * higher bill lowers its payment: 90 for in-scope 100 alone) or it does not (so the
+ * patient's share falls from 100 to 20 for a higher bill). Such a pack is refused.
+ */
+function checkPreSelfPayOrder(pack: PolicyPack, out: PackProblem[]): void {
+  const order: Array<[string, boolean]> = [];
+  pack.extraLayers.forEach((l, i) => l.position === 'before_assistance' && order.push([`/extraLayers/${i}/preSelfPayEntersBase`, l.preSelfPayEntersBase]));
+  order.push(['/assistance/preSelfPayEntersBase', pack.assistance.preSelfPayEntersBase]);
+  pack.extraLayers.forEach((l, i) => l.position === 'after_tilt' && order.push([`/extraLayers/${i}/preSelfPayEntersBase`, l.preSelfPayEntersBase]));
+  let includer: string | null = null;
+  for (const [path, includes] of order) {
+    if (includes) includer ??= path.slice(0, path.lastIndexOf('/'));
+    else if (includer !== null) out.push({ path, problem: `must be true: ${includer} runs earlier and pays on the B pre-self-pay, so every later layer must too (else a higher bill could lower a payment or the patient's share)` });
+  }
+}
+
 export function checkSemantics(pack: PolicyPack): PackProblem[] {
   const out: PackProblem[] = [];
   checkNumbers(pack, out);
@@ -102,5 +124,6 @@ export function checkSemantics(pack: PolicyPack): PackProblem[] {
   checkDates(pack, out);
   checkTilts(pack, out);
   checkExtraIds(pack, out);
+  checkPreSelfPayOrder(pack, out);
   return out;
 }

@@ -43,6 +43,17 @@ t.test('an inverted effective range is refused', async (t) => rejects(t, (p) => 
 t.test('a tilt pushing a band above 100% is refused', async (t) =>
   rejects(t, (p) => (p['criticalIllness'].tilts.tekun.ratioAdjust.value = '0.45'), '/criticalIllness/tilts/tekun/ratioAdjust/value', /exceeds 1/));
 
+t.test('a layer excluding the B pre-self-pay after one that includes it is refused', async (t) =>
+  rejects(
+    t,
+    (p) => {
+      p['assistance'].preSelfPayEntersBase = true;
+      p['extraLayers'] = [{ id: 'late', fundCode: '699999', fundName: 'x', position: 'after_tilt', effectiveFrom: null, categories: null, preSelfPayEntersBase: false, deductiblePerSettlement: '0.00', bands: [{ from: '0', ratio: '0.50' }], annualLimit: null }];
+      p['citations']['/extraLayers'] = { assumed: true, reason: 'a test layer placed after the tilt' };
+    },
+    '/extraLayers/0/preSelfPayEntersBase',
+    /\/assistance runs earlier and pays on the B pre-self-pay/,
+  ));
 t.test('every cited quote appears verbatim in its seed document', { skip: !existsSync('/work/shared/seeds') && 'seeds not present' }, async (t) => {
   const norm = (s: string) => s.replace(/\s+/g, '');
   for (const p of packs) {
