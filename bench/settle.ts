@@ -20,7 +20,6 @@ import { createDb, withDatabase } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { buildApp } from '../src/http/app.js';
-import { mintApiKey } from '../src/services/api-keys.js';
 import { loadPolicyVersions } from '../src/services/bootstrap.js';
 import { fixedClock } from '../src/services/clock.js';
 import { DEMO, sampleRequest, seedDemo } from '../src/services/demo.js';
@@ -93,17 +92,17 @@ async function drive(port: number, apiKey: string, connections: number, label: s
 
 async function main(): Promise<void> {
   const { url, cleanup } = await scratchDatabase();
-  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv);
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
   const db = createDb({ url, poolMax: config.DB_POOL_MAX });
   try {
     await migrateToLatest(db);
     await loadPolicyVersions(db);
-    await seedDemo(db);
+    // The demo hospital's own key: the bench settles the demo hospital's bills.
+    const { apiKey: key } = await seedDemo(db);
     await sql`INSERT INTO persons (id, name, id_card, insured_region, scheme)
       SELECT 'B' || g, 'bench', '330302199001011235', ${DEMO.region}, 'urban_rural_resident' FROM generate_series(0, ${PERSONS - 1}) g`.execute(db);
     await sql`INSERT INTO identities (person_id, category, valid_from) SELECT 'B' || g, 'dibao', '2020-01-01' FROM generate_series(0, ${PERSONS - 1}, 3) g`.execute(db);
     await sql`ANALYZE`.execute(db);
-    const { key } = await mintApiKey(db, { label: 'bench', role: 'hospital' });
     const app = await buildApp({ config, db, logger: false, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;

@@ -27,6 +27,9 @@ export const ConfigSchema = Type.Object({
    * For tests, demos of past policy years and replays of an incident; never in production.
    */
   SETTLEMENT_DATE: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'fixed settlement date (testing only)' })),
+  /** Requests per API key per window before 429 (0 = no limit); each replica counts on its own. */
+  RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 0, description: 'requests per API key per RATE_LIMIT_WINDOW_SECONDS (0 = off)' }),
+  RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'rate-limit window' }),
   /** Seconds a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 120, description: 'graceful shutdown delay' }),
 });

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const demo = embedded || config.DEMO ? await seedDemo(db) : null;
     const address = await app.listen({ host: config.HOST, port: config.PORT });
     app.log.info({ migrations: migrated.map((m) => m.migrationName), policies: packs, embedded: !!embedded }, 'ready');
-    if (demo) printBanner(config, address, demo.apiKey);
+    if (demo) printBanner(config, address, demo.apiKey, demo.adminKey);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
     process.exitCode = 1;
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(config: Config, address: string, apiKey: string): void {
+function printBanner(config: Config, address: string, apiKey: string, adminKey: string): void {
   const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const today = (config.SETTLEMENT_DATE ? fixedClock(config.SETTLEMENT_DATE) : shanghaiToday)();
   const body = JSON.stringify(sampleRequest(today));
@@ -58,7 +58,10 @@ function printBanner(config: Config, address: string, apiKey: string): void {
 
   API docs:      ${base}/docs
   Demo API key:  ${apiKey}
-                 (shown once; a new one is minted at every start)
+                 (hospital key of WZ-DEMO-01: preview, settle, reverse, read its settlements)
+  Admin key:     ${adminKey}
+                 (hospitals, persons, identity imports, policies, keys)
+                 (both shown once; new ones are minted at every start)
 
   Settle the sample bill of demo person DEMO-0001 at hospital WZ-DEMO-01:
 

@@ -41,7 +41,42 @@ export interface IdentitiesTable {
   valid_to: IsoDate | null;
   source: Generated<string>;
   batch: string | null;
+  /** The import batch that closed this window (corrections close, never rewrite). */
+  closed_batch: Generated<string | null>;
   created_at: Generated<Timestamp>;
+}
+
+/** One designated period of a hospital, with its level, region and name during it. */
+export interface HospitalPeriodsTable {
+  id: Generated<string>;
+  hospital_id: string;
+  name: string;
+  level: number;
+  region_code: string;
+  valid_from: IsoDate;
+  valid_to: IsoDate | null;
+  created_at: Timestamp;
+}
+
+export interface IdentityImportsTable {
+  batch_id: string;
+  source: string;
+  content_hash: string;
+  report: Json;
+  key_id: string | null;
+  created_at: Timestamp;
+}
+
+/** Append-only: who did what, one row per write (and per person look-up). */
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  key_id: string | null;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  detail: Json;
 }
 
 export interface PolicyVersionsTable {
@@ -62,7 +97,8 @@ export interface ApiKeysTable {
   label: string;
   role: 'hospital' | 'cashier' | 'ops' | 'admin';
   hospital_id: string | null;
-  created_at: Generated<Timestamp>;
+  key_prefix: Generated<string>;
+  created_at: Timestamp;
   revoked_at: Timestamp | null;
 }
 
@@ -133,6 +169,9 @@ export interface IdempotencyKeysTable {
 
 export interface DB {
   hospitals: HospitalsTable;
+  hospital_periods: HospitalPeriodsTable;
+  identity_imports: IdentityImportsTable;
+  audit_log: AuditLogTable;
   persons: PersonsTable;
   identities: IdentitiesTable;
   policy_versions: PolicyVersionsTable;

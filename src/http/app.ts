@@ -8,8 +8,14 @@ import type { SettlementHooks } from '../services/settle.js';
 import { genReqId, loggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { healthRoutes } from './routes/health.js';
+import { hospitalRoutes } from './routes/hospitals.js';
+import { identityImportRoutes } from './routes/identity-imports.js';
+import { keyRoutes } from './routes/keys.js';
+import { policyRoutes } from './routes/policies.js';
+import { personRegistryRoutes } from './routes/registry-persons.js';
 import { personRoutes } from './routes/persons.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { slipRoutes } from './routes/slip.js';
@@ -44,6 +50,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await errorsPlugin(app);
   await swaggerPlugin(app, { ui: opts.docs ?? true });
   await authPlugin(app, { db: opts.db });
+  await rateLimitPlugin(app, { max: opts.config.RATE_LIMIT_MAX, windowSeconds: opts.config.RATE_LIMIT_WINDOW_SECONDS });
 
   const clock = opts.clock ?? (opts.config.SETTLEMENT_DATE ? fixedClock(opts.config.SETTLEMENT_DATE) : shanghaiToday);
   const deps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {} };
@@ -51,5 +58,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(settlementRoutes, { ...deps, prefix: '/v1' });
   await app.register(personRoutes, { ...deps, prefix: '/v1' });
   await app.register(slipRoutes, { db: opts.db, prefix: '/v1' });
+  await app.register(hospitalRoutes, { db: opts.db, prefix: '/v1' });
+  await app.register(personRegistryRoutes, { ...deps, prefix: '/v1' });
+  await app.register(identityImportRoutes, { ...deps, prefix: '/v1' });
+  await app.register(policyRoutes, { ...deps, prefix: '/v1' });
+  await app.register(keyRoutes, { db: opts.db, prefix: '/v1' });
   return app;
 }

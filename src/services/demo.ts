@@ -5,7 +5,8 @@ import { mintApiKey } from './api-keys.js';
 
 /*
  * Demo data for `npm start` on embedded PostgreSQL (or --demo): one designated hospital
- * in Wenzhou, one insured person holding a 低保 identity, and a fresh API key. Idempotent:
+ * in Wenzhou, one insured person holding a 低保 identity, and fresh API keys (a hospital
+ * key of the demo hospital, an admin key). Idempotent:
  * the hospital and person are created once; every start mints a new demo key (keys are
  * shown once and stored hashed) and revokes the previous demo keys.
  */
@@ -16,7 +17,7 @@ export const DEMO = {
   region: '330300',
 } as const;
 
-export async function seedDemo(db: Db): Promise<{ apiKey: string }> {
+export async function seedDemo(db: Db): Promise<{ apiKey: string; adminKey: string }> {
   await db
     .insertInto('hospitals')
     .values({ code: DEMO.hospitalCode, name: '温州市示范人民医院 (demo)', level: 2, region_code: DEMO.region, designated_from: '2019-01-01', designated_to: null })
@@ -33,9 +34,12 @@ export async function seedDemo(db: Db): Promise<{ apiKey: string }> {
       .values({ person_id: DEMO.personId, category: 'dibao', valid_from: '2020-01-01', valid_to: null, source: 'civil_affairs', batch: 'demo' })
       .execute();
   }
-  await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('label', '=', 'demo').where('revoked_at', 'is', null).execute();
-  const { key } = await mintApiKey(db, { label: 'demo', role: 'admin' });
-  return { apiKey: key };
+  // A hospital key of the demo hospital settles; an admin key manages the registry and keys.
+  await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('label', 'in', ['demo', 'demo-admin']).where('revoked_at', 'is', null).execute();
+  const hospital = await db.selectFrom('hospitals').select('id').where('code', '=', DEMO.hospitalCode).executeTakeFirstOrThrow();
+  const { key } = await mintApiKey(db, { label: 'demo', role: 'hospital', hospitalId: hospital.id });
+  const { key: adminKey } = await mintApiKey(db, { label: 'demo-admin', role: 'admin' });
+  return { apiKey: key, adminKey };
 }
 
 function daysBefore(date: IsoDate, days: number): IsoDate {

@@ -28,6 +28,11 @@ export class PolicyStore {
     return (await this.map()).get(id);
   }
 
+  /** Forget the cached list: the next read sees versions added a moment ago. */
+  invalidate(): void {
+    this.cache = null;
+  }
+
   private async map(): Promise<Map<string, PolicyPack>> {
     if (this.cache && Date.now() - this.cache.at < this.ttlMs) return this.cache.byId;
     this.loading ??= (async () => {

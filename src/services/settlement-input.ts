@@ -26,10 +26,10 @@ export interface PreparedSettlement {
 }
 
 export async function prepareSettlement(db: Db, policies: PolicyStore, req: SettleRequest, settlementDate: IsoDate): Promise<PreparedSettlement> {
-  const { hospital, person: personRow } = await findHospitalAndPerson(db, req.hospitalCode, req.personId);
+  const { hospital, person: personRow } = await findHospitalAndPerson(db, req.hospitalCode, req.personId, req.dischargeDate);
   if (!hospital) throw new AppError('UNKNOWN_HOSPITAL', `hospital ${req.hospitalCode} is not in the registry`, { hospitalCode: req.hospitalCode });
   if (!personRow) throw new AppError('UNKNOWN_PERSON', `person ${req.personId} is not in the registry`, { personId: req.personId });
-  if (req.dischargeDate < hospital.designated_from || (hospital.designated_to !== null && req.dischargeDate > hospital.designated_to)) {
+  if (!hospital.designated) {
     throw new AppError('HOSPITAL_NOT_DESIGNATED', `hospital ${hospital.code} is not designated on ${req.dischargeDate}`, {
       hospitalCode: hospital.code,
       dischargeDate: req.dischargeDate,

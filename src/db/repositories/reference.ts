@@ -17,6 +17,8 @@ export interface HospitalRow {
   region_code: string;
   designated_from: string;
   designated_to: string | null;
+  /** A designated period covers the date asked for; level, region and name are that period's. */
+  designated: boolean;
 }
 
 export interface PersonWithIdentities {
@@ -27,15 +29,26 @@ export interface PersonWithIdentities {
 }
 
 /**
- * The hospital (by code) and the person with identities (by id) in one round trip: the
- * settlement hot path reads both for every request.
+ * The hospital (by code) as it was on `onDate` (its designated period covering that date:
+ * level, region, name) and the person with identities (by id), in one round trip: the
+ * settlement hot path reads both for every request. Without a covering period the
+ * hospital's current values come back with `designated: false`.
  */
-export async function findHospitalAndPerson(db: Q, hospitalCode: string, personId: string): Promise<{ hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined }> {
+export async function findHospitalAndPerson(
+  db: Q,
+  hospitalCode: string,
+  personId: string,
+  onDate: string,
+): Promise<{ hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined }> {
   const { rows } = await sql<{ hospital: HospitalRow | null; person: PersonWithIdentities | null }>`
     SELECT
-      (SELECT json_build_object('id', h.id, 'code', h.code, 'name', h.name, 'level', h.level, 'region_code', h.region_code,
-                                'designated_from', h.designated_from, 'designated_to', h.designated_to)
-         FROM hospitals h WHERE h.code = ${hospitalCode}) AS hospital,
+      (SELECT json_build_object('id', h.id, 'code', h.code, 'name', coalesce(hp.name, h.name), 'level', coalesce(hp.level, h.level),
+                                'region_code', coalesce(hp.region_code, h.region_code), 'designated_from', h.designated_from,
+                                'designated_to', h.designated_to, 'designated', hp.id IS NOT NULL)
+         FROM hospitals h
+         LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= ${onDate}::date
+           AND (hp.valid_to IS NULL OR hp.valid_to >= ${onDate}::date)
+         WHERE h.code = ${hospitalCode}) AS hospital,
       (SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
                 SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
                 FROM identities i WHERE i.person_id = p.id), '[]'::json))

@@ -1,0 +1,62 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../database.js';
+import type { DB } from '../schema.js';
+import type { StoredWindow } from '../../services/identity-plan.js';
+
+/*
+ * Persons' identity windows and identity-import batches. Imports run in one transaction:
+ * the persons named are locked (in id order, so two imports cannot deadlock), windows
+ * are closed in one statement and inserted in multi-row chunks from arrays.
+ */
+
+type Q = Db | Transaction<DB>;
+
+/** Serialises imports of one batch id for the rest of the transaction. */
+export async function lockBatch(trx: Transaction<DB>, batchId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`identity-import:${batchId}`}, 0))`.execute(trx);
+}
+
+export async function findImport(q: Q, batchId: string) {
+  return q.selectFrom('identity_imports').select(['batch_id', 'source', 'content_hash', 'report', 'created_at']).where('batch_id', '=', batchId).executeTakeFirst();
+}
+
+export async function insertImport(trx: Transaction<DB>, i: { batch_id: string; source: string; content_hash: string; report: unknown; key_id: string | null }): Promise<Date> {
+  const r = await trx.insertInto('identity_imports').values({ ...i, report: JSON.stringify(i.report) }).returning('created_at').executeTakeFirstOrThrow();
+  return r.created_at;
+}
+
+/** Persons by ID-card number, locked for the import. */
+export async function lockPersonsByIdCard(trx: Transaction<DB>, idCards: string[]): Promise<Array<{ id: string; id_card: string }>> {
+  const r = await sql<{ id: string; id_card: string }>`
+    SELECT id, upper(id_card) AS id_card FROM persons WHERE upper(id_card) = ANY(${idCards}::text[]) ORDER BY id FOR UPDATE`.execute(trx);
+  return r.rows;
+}
+
+export async function windowsOf(q: Q, personIds: string[]): Promise<StoredWindow[]> {
+  const r = await sql<StoredWindow>`
+    SELECT id::text AS id, person_id AS "personId", category, valid_from AS "validFrom", valid_to AS "validTo"
+    FROM identities WHERE person_id = ANY(${personIds}::text[])`.execute(q);
+  return r.rows;
+}
+
+export async function closeWindows(trx: Transaction<DB>, closes: Array<{ id: string; validTo: string }>, batchId: string): Promise<void> {
+  if (closes.length === 0) return;
+  await sql`
+    UPDATE identities i SET valid_to = x.valid_to, closed_batch = ${batchId}
+    FROM unnest(${closes.map((c) => c.id)}::bigint[], ${closes.map((c) => c.validTo)}::date[]) AS x(id, valid_to)
+    WHERE i.id = x.id`.execute(trx);
+}
+
+export async function insertWindows(
+  trx: Transaction<DB>,
+  rows: Array<{ personId: string; category: string; validFrom: string; validTo: string | null }>,
+  source: string,
+  batchId: string,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    INSERT INTO identities (person_id, category, valid_from, valid_to, source, batch)
+    SELECT x.person_id, x.category, x.valid_from, x.valid_to, ${source}, ${batchId}
+    FROM unnest(${rows.map((r) => r.personId)}::text[], ${rows.map((r) => r.category)}::text[],
+                ${rows.map((r) => r.validFrom)}::date[], ${rows.map((r) => r.validTo)}::date[]) AS x(person_id, category, valid_from, valid_to)`.execute(trx);
+}

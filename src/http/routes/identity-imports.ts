@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { getImport, importIdentities, rowsFromCsv, type ImportInput } from '../../services/identity-import.js';
+import type { SettleDeps } from '../../services/settle.js';
+import { AppError, errorResponses } from '../errors.js';
+import { actorOf } from '../plugins/auth.js';
+import { ImportJsonSchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, type ImportJson } from '../schemas/imports.js';
+
+const tags = ['registry'];
+const security = [{ apiKey: [] }];
+
+export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, deps) => {
+  // CSV lists of tens of thousands of rows: a larger limit than JSON bills, for this plugin only.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/identity-imports',
+    {
+      bodyLimit: 20 * 1024 * 1024,
+      schema: {
+        tags, security,
+        summary: 'import an identity list (admin): JSON, or CSV with ?batchId=&source=; all or nothing, idempotent by batch id',
+        description:
+          'CSV header: id_card,category,valid_from,valid_to (UTF-8). Every row is checked first (ID-card checksum, known category, window order, ' +
+          'overlaps with the same person and category); any error refuses the whole batch with 422 IMPORT_REJECTED listing the rows. ' +
+          'The same batch id with the same content answers the stored report (200, replayed); with other content 409 IMPORT_BATCH_CONFLICT.',
+        querystring: ImportQuerySchema,
+        body: { content: { 'application/json': { schema: ImportJsonSchema }, 'text/csv': { schema: Type.String({ minLength: 1 }) } } },
+        response: { 200: ImportReportSchema, 201: ImportReportSchema, ...errorResponses(401, 403, 409, 413, 415, 422) },
+      },
+    },
+    async (req, reply) => {
+      let input: ImportInput;
+      if (typeof req.body === 'string') {
+        const { batchId, source } = req.query;
+        if (!batchId || !source) throw new AppError('VALIDATION_FAILED', 'a CSV import needs ?batchId= and ?source=', { errors: [{ path: '/querystring', message: 'batchId and source are required with text/csv' }] });
+        input = { batchId, source, rows: rowsFromCsv(req.body) };
+      } else {
+        const body = req.body as ImportJson;
+        input = { batchId: body.batchId, source: body.source, rows: body.rows.map((r) => ({ ...r, validTo: r.validTo ?? null })) };
+      }
+      const report = await importIdentities(deps.db, deps.policies, actorOf(req), input);
+      req.log.info({ batchId: report.batchId, rows: report.rows, inserted: report.inserted, closed: report.closed, replayed: report.replayed ?? false }, 'identity import');
+      return reply.code(report.replayed ? 200 : 201).header('location', `/v1/identity-imports/${report.batchId}`).send(report);
+    },
+  );
+
+  app.get(
+    '/identity-imports/:batchId',
+    { schema: { tags, security, summary: 'the report of a committed identity import (ops, admin)', params: ImportParamsSchema, response: { 200: ImportReportSchema, ...errorResponses(401, 403, 404) } } },
+    async (req) => getImport(deps.db, req.params.batchId),
+  );
+};

@@ -1,0 +1,52 @@
+import { Type, type Static } from 'typebox';
+import { DateS } from '../../domain/wire-schema.js';
+
+const strict = { additionalProperties: false } as const;
+const Level = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级)' });
+const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code' });
+export const HospitalCodeS = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'designated hospital code' });
+
+export const HospitalCreateSchema = Type.Object(
+  {
+    code: HospitalCodeS,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    level: Level,
+    regionCode: Region,
+    designatedFrom: DateS,
+    designatedTo: Type.Optional(Type.Union([DateS, Type.Null()])),
+  },
+  { ...strict, $id: 'HospitalCreate' },
+);
+export type HospitalCreate = Static<typeof HospitalCreateSchema>;
+
+export const HospitalChangeSchema = Type.Object(
+  {
+    effectiveFrom: DateS,
+    designated: Type.Boolean({ default: true, description: 'false ends the designation the day before effectiveFrom' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    level: Type.Optional(Level),
+    regionCode: Type.Optional(Region),
+  },
+  { ...strict, $id: 'HospitalChange', description: 'closes the period covering effectiveFrom the day before and opens the next one; history is never rewritten' },
+);
+export type HospitalChange = Static<typeof HospitalChangeSchema>;
+
+const PeriodSchema = Type.Object({ name: Type.String(), level: Level, regionCode: Type.String(), validFrom: DateS, validTo: Type.Union([DateS, Type.Null()]) });
+
+export const HospitalSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    code: Type.String(),
+    name: Type.String(),
+    level: Level,
+    regionCode: Type.String(),
+    designatedFrom: DateS,
+    designatedTo: Type.Union([DateS, Type.Null()]),
+    periods: Type.Array(PeriodSchema, { description: 'designated periods, oldest first; a settlement uses the one covering its discharge date' }),
+  },
+  { $id: 'Hospital' },
+);
+export type Hospital = Static<typeof HospitalSchema>;
+
+export const HospitalListSchema = Type.Object({ items: Type.Array(HospitalSchema) });
+export const HospitalParamsSchema = Type.Object({ code: HospitalCodeS });

@@ -1,0 +1,43 @@
+import { Type, type Static } from 'typebox';
+import { DateS } from '../../domain/wire-schema.js';
+
+const strict = { additionalProperties: false } as const;
+export const BatchIdS = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$', description: "the department's batch id; re-sending it is safe (idempotent)" });
+export const SourceS = Type.String({ pattern: '^[a-z_]{1,40}$', description: 'source department, e.g. civil_affairs, rural_revitalisation' });
+
+export const ImportRowSchema = Type.Object(
+  {
+    idCard: Type.String({ minLength: 1, maxLength: 32, description: 'resident ID-card number (GB 11643)' }),
+    category: Type.String({ minLength: 1, maxLength: 40, description: 'identity category code, as the policy packs define it (dibao, tekun, …)' }),
+    validFrom: DateS,
+    validTo: Type.Optional(Type.Union([DateS, Type.Null()])),
+  },
+  strict,
+);
+
+export const ImportJsonSchema = Type.Object(
+  { batchId: BatchIdS, source: SourceS, rows: Type.Array(ImportRowSchema, { minItems: 1, maxItems: 200_000 }) },
+  { ...strict, $id: 'IdentityImport' },
+);
+export type ImportJson = Static<typeof ImportJsonSchema>;
+
+/** For text/csv bodies the batch id and source travel in the query string. */
+export const ImportQuerySchema = Type.Object({ batchId: Type.Optional(BatchIdS), source: Type.Optional(SourceS) }, strict);
+
+export const ImportReportSchema = Type.Object(
+  {
+    batchId: Type.String(),
+    source: Type.String(),
+    contentHash: Type.String({ description: 'SHA-256 of the canonical rows: the same content as CSV or JSON hashes the same' }),
+    rows: Type.Integer(),
+    inserted: Type.Integer({ description: 'new identity windows' }),
+    closed: Type.Integer({ description: 'stored windows closed by a correction or an end date' }),
+    unchanged: Type.Integer({ description: 'rows already stored exactly so' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    replayed: Type.Optional(Type.Boolean({ description: 'true when this batch id was imported before with the same content' })),
+  },
+  { $id: 'IdentityImportReport' },
+);
+export type ImportReport = Static<typeof ImportReportSchema>;
+
+export const ImportParamsSchema = Type.Object({ batchId: BatchIdS });

@@ -1,0 +1,110 @@
+import { parse } from 'csv-parse/sync';
+import type { Db } from '../db/database.js';
+import { insertAudit } from '../db/repositories/audit.js';
+import { closeWindows, findImport, insertImport, insertWindows, lockBatch, lockPersonsByIdCard, windowsOf } from '../db/repositories/identities.js';
+import { AppError } from '../http/errors.js';
+import type { ImportReport } from '../http/schemas/imports.js';
+import { auditEntry, type Actor } from './actor.js';
+import { canonicalJson, sha256 } from './canonical.js';
+import { normaliseIdCard } from './id-card.js';
+import { planImport, type ImportRow } from './identity-plan.js';
+import type { PolicyStore } from './policies.js';
+
+/*
+ * Identity imports from civil-affairs and rural-revitalisation lists: all or nothing in
+ * one transaction, every row checked first (errors name the row), idempotent by batch
+ * id: the same id with the same content answers the stored report, with other content
+ * 409. Dates are stored as the department sent them; a pack with
+ * identityStartsNextMonth defers them at settlement time (the engine applies it), so one
+ * stored history serves every policy version.
+ */
+
+const CHUNK = 2_000;
+const MAX_ERRORS = 500;
+
+export interface ImportInput {
+  batchId: string;
+  source: string;
+  rows: ImportRow[];
+}
+
+export interface ImportOptions {
+  /** Called after each chunk of inserted rows (the CLI's progress bar). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+const COLUMNS: Record<string, keyof ImportRow> = {
+  id_card: 'idCard', idcard: 'idCard', category: 'category', valid_from: 'validFrom', validfrom: 'validFrom', valid_to: 'validTo', validto: 'validTo',
+};
+
+/** CSV with a header row (id_card, category, valid_from, valid_to; other columns are ignored), UTF-8, optional BOM. */
+export function rowsFromCsv(text: string): ImportRow[] {
+  let records: Array<Record<string, string>>;
+  try {
+    records = parse(text, {
+      bom: true, skip_empty_lines: true, trim: true,
+      columns: (header: string[]) => header.map((h) => COLUMNS[h.trim().toLowerCase()] ?? `_${h}`),
+    });
+  } catch (e) {
+    throw new AppError('MALFORMED_CSV', `CSV: ${(e as Error).message}`, {});
+  }
+  if (records.length === 0) throw new AppError('MALFORMED_CSV', 'CSV: no data rows', {});
+  const missing = ['idCard', 'category', 'validFrom'].filter((c) => !(c in records[0]!));
+  if (missing.length > 0) throw new AppError('MALFORMED_CSV', `CSV: missing column(s) ${missing.join(', ')} (header: id_card,category,valid_from,valid_to)`, { missing });
+  return records.map((r) => ({ idCard: r.idCard ?? '', category: r.category ?? '', validFrom: r.validFrom ?? '', validTo: r.validTo ? r.validTo : null }));
+}
+
+export const normaliseRows = (rows: Array<{ idCard: string; category: string; validFrom: string; validTo?: string | null }>): ImportRow[] =>
+  rows.map((r) => ({ idCard: normaliseIdCard(r.idCard), category: r.category.trim(), validFrom: r.validFrom, validTo: r.validTo ?? null }));
+
+function storedReport(batchId: string, hash: string, stored: { content_hash: string; report: unknown; created_at: Date }): ImportReport {
+  if (stored.content_hash !== hash) {
+    throw new AppError('IMPORT_BATCH_CONFLICT', `batch ${batchId} was imported before with different content`, { batchId, storedContentHash: stored.content_hash, receivedContentHash: hash });
+  }
+  return { ...(stored.report as ImportReport), createdAt: new Date(stored.created_at).toISOString(), replayed: true };
+}
+
+export async function knownCategories(policies: PolicyStore): Promise<Set<string>> {
+  return new Set((await policies.all()).flatMap((p) => p.categories.map((c) => c.code)));
+}
+
+export async function importIdentities(db: Db, policies: PolicyStore, by: Actor, input: ImportInput, opts: ImportOptions = {}): Promise<ImportReport> {
+  const rows = normaliseRows(input.rows);
+  const hash = sha256(canonicalJson({ source: input.source, rows }));
+  const seen = await findImport(db, input.batchId);
+  if (seen) return storedReport(input.batchId, hash, seen);
+  const known = await knownCategories(policies);
+
+  return db.transaction().execute(async (trx) => {
+    await lockBatch(trx, input.batchId);
+    const raced = await findImport(trx, input.batchId);
+    if (raced) return storedReport(input.batchId, hash, raced);
+
+    const persons = await lockPersonsByIdCard(trx, [...new Set(rows.map((r) => r.idCard))]);
+    const byCard = new Map<string, string[]>();
+    for (const p of persons) byCard.set(p.id_card, [...(byCard.get(p.id_card) ?? []), p.id]);
+    const plan = planImport(rows, known, byCard, await windowsOf(trx, [...new Set(persons.map((p) => p.id))]));
+    if (plan.errors.length > 0) {
+      throw new AppError('IMPORT_REJECTED', `batch ${input.batchId}: ${plan.errors.length} of ${rows.length} rows refused; nothing was imported`, {
+        batchId: input.batchId, rows: rows.length, errorCount: plan.errors.length, errors: plan.errors.slice(0, MAX_ERRORS),
+      });
+    }
+    await closeWindows(trx, plan.closes, input.batchId);
+    for (let i = 0; i < plan.inserts.length; i += CHUNK) {
+      await insertWindows(trx, plan.inserts.slice(i, i + CHUNK), input.source, input.batchId);
+      opts.onProgress?.(Math.min(i + CHUNK, plan.inserts.length), plan.inserts.length);
+    }
+    const counts = { rows: rows.length, inserted: plan.inserts.length, closed: plan.closes.length, unchanged: plan.unchanged };
+    const report = { batchId: input.batchId, source: input.source, contentHash: hash, ...counts, createdAt: '' };
+    const createdAt = await insertImport(trx, { batch_id: input.batchId, source: input.source, content_hash: hash, report, key_id: by.keyId });
+    report.createdAt = new Date(createdAt).toISOString();
+    await insertAudit(trx, auditEntry(by, 'identities.import', 'identity_import', input.batchId, { source: input.source, contentHash: hash, ...counts }));
+    return report;
+  });
+}
+
+export async function getImport(db: Db, batchId: string): Promise<ImportReport> {
+  const row = await findImport(db, batchId);
+  if (!row) throw new AppError('IMPORT_NOT_FOUND', `identity import ${batchId} does not exist`, { batchId });
+  return { ...(row.report as ImportReport), createdAt: new Date(row.created_at).toISOString() };
+}

@@ -1,0 +1,151 @@
+import t from 'tap';
+import { sql } from 'kysely';
+import { testApp } from '../helpers/app.js';
+import { bill } from '../helpers/fixtures.js';
+
+/** Hospitals with history, persons, identity imports (JSON and CSV), policy versions. */
+const ctx = await testApp(t);
+const { call, db } = ctx;
+const A = '330302198505051236';
+const B = '33030219750101007X';
+
+t.test('a hospital change keeps history: a settlement takes the level its hospital had on the discharge date', async (t) => {
+  const created = await call('POST', '/v1/hospitals', { body: { code: 'WZ-HIST', name: '历史医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } });
+  t.equal(created.statusCode, 201);
+  t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-HIST', name: 'x', level: 1, regionCode: '330300', designatedFrom: '2015-01-01' } })).json().code, 'HOSPITAL_EXISTS');
+  const up = await call('POST', '/v1/hospitals/WZ-HIST/changes', { body: { effectiveFrom: '2026-06-01', level: 3 } });
+  t.equal(up.statusCode, 201);
+  t.same(up.json().periods.map((p: { level: number; validFrom: string; validTo: string | null }) => [p.level, p.validFrom, p.validTo]), [[2, '2015-01-01', '2026-05-31'], [3, '2026-06-01', null]]);
+  t.equal(up.json().level, 3, 'the current level');
+  t.equal((await call('POST', '/v1/hospitals/WZ-HIST/changes', { body: { effectiveFrom: '2026-01-01', level: 1 } })).json().code, 'HOSPITAL_CHANGE_CONFLICT', 'history is never rewritten');
+
+  const before = await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-HIST', admissionDate: '2026-05-01', dischargeDate: '2026-05-20' }) });
+  const after = await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-HIST' }) });
+  t.equal(before.statusCode, 200);
+  t.not(before.json().settlement.fundTotal, after.json().settlement.fundTotal, 'level 2 and level 3 pay differently');
+  const asLevel2 = await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-H2', admissionDate: '2026-05-01', dischargeDate: '2026-05-20' }) });
+  const asLevel3 = await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-H3' }) });
+  t.equal(before.json().settlement.fundTotal, asLevel2.json().settlement.fundTotal, 'May discharge settles as level 2');
+  t.equal(after.json().settlement.fundTotal, asLevel3.json().settlement.fundTotal, 'June discharge settles as level 3');
+
+  const ended = await call('POST', '/v1/hospitals/WZ-HIST/changes', { body: { effectiveFrom: '2026-06-12', designated: false } });
+  t.equal(ended.json().designatedTo, '2026-06-11');
+  t.equal((await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-HIST', dischargeDate: '2026-06-12', admissionDate: '2026-06-01' }) })).json().code, 'HOSPITAL_NOT_DESIGNATED');
+  t.equal((await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: 'WZ-HIST', dischargeDate: '2026-06-11', admissionDate: '2026-06-01' }) })).statusCode, 200, 'the day before still settles');
+  await t.rejects(sql`UPDATE hospital_periods SET level = 1`.execute(db), /may only be closed earlier/);
+  await t.rejects(sql`DELETE FROM hospital_periods`.execute(db), /never deleted/);
+  t.equal((await call('GET', '/v1/hospitals/NOPE')).json().code, 'HOSPITAL_NOT_FOUND');
+  t.ok((await call('GET', '/v1/hospitals')).json().items.some((h: { code: string }) => h.code === 'WZ-HIST'));
+});
+
+const person = (id: string, idCard: string) => ({ id, name: '钱多多', idCard, insuredRegion: '330300', scheme: 'urban_rural_resident' });
+
+t.test('persons: registered with a checked ID-card number, duplicates refused', async (t) => {
+  t.equal((await call('POST', '/v1/persons', { body: person('P-A', A) })).statusCode, 201);
+  t.equal((await call('POST', '/v1/persons', { body: person('P-B', B.toLowerCase()) })).json().idCard, B, 'stored with an upper-case X');
+  t.equal((await call('POST', '/v1/persons', { body: person('P-A', A) })).json().code, 'PERSON_EXISTS');
+  const bad = await call('POST', '/v1/persons', { body: person('P-C', '330302198505051237') });
+  t.equal(bad.statusCode, 422);
+  t.equal(bad.json().code, 'ID_CARD_INVALID');
+});
+
+t.test('an import with any bad row writes nothing and names every bad row', async (t) => {
+  const rows = [
+    { idCard: A, category: 'dibao', validFrom: '2024-01-01' },
+    { idCard: '330302198505051237', category: 'dibao', validFrom: '2024-01-01' },
+    { idCard: B, category: 'martian', validFrom: '2024-01-01' },
+    { idCard: B, category: 'tekun', validFrom: '2024-05-01', validTo: '2024-04-01' },
+    { idCard: A, category: 'dibao', validFrom: '2024-06-01', validTo: '2024-12-31' },
+  ];
+  const r = await call('POST', '/v1/identity-imports', { body: { batchId: 'bad-1', source: 'civil_affairs', rows } });
+  t.equal(r.statusCode, 422);
+  t.equal(r.json().code, 'IMPORT_REJECTED');
+  t.same(r.json().details.errors.map((e: { row: number; code: string }) => [e.row, e.code]), [[2, 'ID_CARD_INVALID'], [3, 'UNKNOWN_CATEGORY'], [4, 'WINDOW_INVERTED'], [5, 'WINDOW_OVERLAP']]);
+  t.equal((await db.selectFrom('identities').select('id').where('batch', '=', 'bad-1').execute()).length, 0, 'nothing written');
+  t.equal((await call('GET', '/v1/identity-imports/bad-1')).statusCode, 404, 'a refused batch id stays free');
+});
+
+t.test('an import is idempotent by batch id; other content under the same id is 409', async (t) => {
+  const body = { batchId: 'ca-2024-01', source: 'civil_affairs', rows: [{ idCard: A, category: 'dibao', validFrom: '2024-01-01' }] };
+  const first = await call('POST', '/v1/identity-imports', { body });
+  t.equal(first.statusCode, 201);
+  t.match(first.json(), { batchId: 'ca-2024-01', rows: 1, inserted: 1, closed: 0, unchanged: 0 });
+  const again = await call('POST', '/v1/identity-imports', { body });
+  t.equal(again.statusCode, 200);
+  t.same({ ...again.json(), replayed: undefined }, first.json());
+  t.equal(again.json().replayed, true);
+  const csv = await call('POST', '/v1/identity-imports?batchId=ca-2024-01&source=civil_affairs', { body: 'id_card,category,valid_from,valid_to\n' + A + ',dibao,2024-01-01,\n', headers: { 'content-type': 'text/csv' } });
+  t.equal(csv.statusCode, 200, 'the same content as CSV is the same batch');
+  const other = await call('POST', '/v1/identity-imports', { body: { ...body, rows: [{ ...body.rows[0]!, validFrom: '2024-02-01' }] } });
+  t.equal(other.statusCode, 409);
+  t.equal(other.json().code, 'IMPORT_BATCH_CONFLICT');
+  t.equal((await call('GET', '/v1/identity-imports/ca-2024-01')).json().inserted, 1);
+});
+
+t.test('a correction closes the old window and opens a new one; the history stays and replay is unchanged', async (t) => {
+  const s = await call('POST', '/v1/settlements', { body: bill({ personId: 'P-A' }), key: 'k-reg-a' });
+  t.equal(s.statusCode, 201);
+  t.equal(s.json().settlement.identity.used, 'dibao');
+  const csv = `\uFEFFid_card,category,valid_from,valid_to,name\r\n${A},dibao,2026-06-01,,"钱, 多多"\r\n${A},tekun,2026-06-01,,\r\n`;
+  const r = await call('POST', '/v1/identity-imports?batchId=rr-2026-06&source=rural_revitalisation', { body: csv, headers: { 'content-type': 'text/csv' } });
+  t.equal(r.statusCode, 201, r.body);
+  t.match(r.json(), { rows: 2, inserted: 2, closed: 1 });
+  const p = (await call('GET', '/v1/persons/P-A')).json();
+  t.same(p.identities.map((i: { category: string; validFrom: string; validTo: string | null; closedBatch: string | null }) => [i.category, i.validFrom, i.validTo, i.closedBatch]), [
+    ['dibao', '2024-01-01', '2026-05-31', 'rr-2026-06'],
+    ['dibao', '2026-06-01', null, null],
+    ['tekun', '2026-06-01', null, null],
+  ]);
+  await t.rejects(sql`UPDATE identities SET valid_to = NULL WHERE person_id = 'P-A'`.execute(db), /never reopened/);
+  const replay = await call('POST', `/v1/settlements/${s.json().id}/replay`, { body: {} });
+  t.equal(replay.json().identical, true, 'replay uses the identities as they were');
+});
+
+t.test('malformed CSV and a CSV without batch id are 400', async (t) => {
+  const h = { 'content-type': 'text/csv' };
+  t.equal((await call('POST', '/v1/identity-imports?batchId=x&source=civil_affairs', { body: 'id_card,category\n"unclosed,dibao\n', headers: h })).json().code, 'MALFORMED_CSV');
+  t.equal((await call('POST', '/v1/identity-imports?batchId=x&source=civil_affairs', { body: 'foo,bar\n1,2\n', headers: h })).json().code, 'MALFORMED_CSV');
+  t.equal((await call('POST', '/v1/identity-imports', { body: `id_card,category,valid_from\n${A},dibao,2024-01-01\n`, headers: h })).statusCode, 400);
+});
+
+t.test('five thousand rows import in one batch, quickly', async (t) => {
+  const ids = Array.from({ length: 5000 }, (_, i) => `BULK-${i}`);
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  // Region 33xxxx (distinct per person), born 1990-01-01, sequence 001, then the MOD 11-2 check digit.
+  const card = (i: number) => {
+    const base = `33${String(i).padStart(4, '0')}19900101001`;
+    return base + '10X98765432'[[...base].reduce((s, c, k) => s + Number(c) * w[k]!, 0) % 11];
+  };
+  await db.insertInto('persons').values(ids.map((id, i) => ({ id, name: '批量', id_card: card(i), insured_region: '330300', scheme: 'urban_rural_resident' as const }))).execute();
+  const started = Date.now();
+  const r = await call('POST', '/v1/identity-imports', { body: { batchId: 'bulk-1', source: 'civil_affairs', rows: ids.map((_, i) => ({ idCard: card(i), category: 'dibao', validFrom: '2025-01-01' })) } });
+  const ms = Date.now() - started;
+  t.equal(r.statusCode, 201);
+  t.equal(r.json().inserted, 5000);
+  t.ok(ms < 10_000, `5000 rows in ${ms} ms`);
+});
+
+t.test('policy versions: add a valid pack, refuse an invalid one naming path and problem, never edit', async (t) => {
+  const base = (await call('GET', '/v1/policies/wenzhou-2019')).json();
+  t.equal(base.used, true, 'settled under in this file');
+  const pack = { ...base.pack, id: 'wenzhou-2027', version: '2027', effectiveFrom: '2027-01-01' };
+  const added = await call('POST', '/v1/policies', { body: pack });
+  t.equal(added.statusCode, 201, added.body);
+  t.match(added.json(), { id: 'wenzhou-2027', region: '330300', used: false, origin: /^api:/ });
+  t.equal((await call('POST', '/v1/policies', { body: pack })).json().code, 'POLICY_VERSION_EXISTS');
+  const bad = await call('POST', '/v1/policies', { body: { ...pack, id: 'wenzhou-bad', version: 'bad', basic: { ...pack.basic, ratioByLevel: 'x' } } });
+  t.equal(bad.statusCode, 422);
+  t.equal(bad.json().code, 'POLICY_INVALID');
+  t.ok(bad.json().details.errors.length > 0 && bad.json().details.errors.every((e: { path: string; problem: string }) => typeof e.path === 'string' && e.problem), 'errors name path and problem');
+  const list = (await call('GET', '/v1/policies?region=330300')).json().items.map((v: { id: string }) => v.id);
+  t.same(list, ['wenzhou-2019', 'wenzhou-2027']);
+});
+
+t.test('every write above left an audit row, in the write’s transaction', async (t) => {
+  const actions = (await db.selectFrom('audit_log').select('action').execute()).map((r) => r.action);
+  for (const a of ['hospital.create', 'hospital.change', 'hospital.undesignate', 'person.create', 'identities.import', 'policy.add', 'key.create']) t.ok(actions.includes(a), a);
+  t.notOk(actions.filter((a) => a === 'identities.import').length > 4, 'refused and replayed imports are not logged as imports');
+  await t.rejects(sql`UPDATE audit_log SET action = 'x'`.execute(db), /append-only/);
+  await t.rejects(sql`DELETE FROM audit_log`.execute(db), /append-only/);
+  await t.rejects(sql`TRUNCATE audit_log`.execute(db), /append-only/);
+});
