@@ -1,0 +1,41 @@
+import { loadConfig } from '../config.js';
+import { createDb, type Db } from '../db/database.js';
+
+/**
+ * Runs an operational command against DATABASE_URL and closes the pool after it. Exit
+ * codes: 0 done, 1 refused or failed (message on stderr), 2 usage.
+ */
+export async function withCliDb(run: (db: Db) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) {
+    console.error('DATABASE_URL is not set: point it at the service database (with `npm start`, the embedded one prints its URL as DATABASE_URL).');
+    process.exit(2);
+  }
+  const db = createDb({ url: config.DATABASE_URL, poolMax: 2, applicationName: 'one-stop-settlement-cli' });
+  try {
+    await run(db);
+  } catch (err) {
+    const e = err as { code?: string; message?: string; details?: unknown };
+    console.error(e.code ? `${e.code}: ${e.message}` : err instanceof Error ? err.message : err);
+    if (e.details && typeof e.details === 'object' && 'errors' in e.details) {
+      for (const x of (e.details as { errors: unknown[] }).errors.slice(0, 50)) console.error(`  ${JSON.stringify(x)}`);
+    }
+    process.exitCode = 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** `--name value` options and positional arguments. */
+export function parseArgs(argv: string[]): { positional: string[]; options: Record<string, string> } {
+  const positional: string[] = [];
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      options[k] = v ?? argv[++i] ?? '';
+    } else positional.push(a);
+  }
+  return { positional, options };
+}

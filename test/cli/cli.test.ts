@@ -1,0 +1,63 @@
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { findActiveKey } from '../../src/services/api-keys.js';
+import { testDatabase } from '../helpers/db.js';
+import { H, seedReference } from '../helpers/fixtures.js';
+
+/** The operational commands, run as the operator runs them (a child process against DATABASE_URL). */
+const tdb = await testDatabase(t);
+await seedReference(tdb.db);
+await tdb.db.insertInto('persons').values({ id: 'P-CLI', name: '命令', id_card: '330302198505051236', insured_region: '330300', scheme: 'urban_rural_resident' }).execute();
+
+const run = async (script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  try {
+    const r = await promisify(execFile)(tsx, [path.join(PROJECT_ROOT, 'src', 'cli', script), ...args], { env: { ...process.env, DATABASE_URL: tdb.url } });
+    return { code: 0, ...r };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+};
+
+t.test('keys: create prints the key once, list shows it without the secret, revoke stops it', async (t) => {
+  const created = await run('keys.ts', ['create', '--role', 'cashier', '--hospital', H.WZ2, '--label', 'counter 1']);
+  t.equal(created.code, 0, created.stderr);
+  const key = /\b(oss_\S+)/.exec(created.stdout)?.[1];
+  t.ok(key, 'the key is printed');
+  const p = await findActiveKey(tdb.db, key!);
+  t.match(p, { role: 'cashier', hospitalCode: H.WZ2 });
+  const list = await run('keys.ts', ['list']);
+  t.match(list.stdout, /cashier\s+WZ-H2\s+active\s+counter 1/);
+  t.notMatch(list.stdout, key!);
+  t.equal((await run('keys.ts', ['revoke', p!.keyId])).code, 0);
+  t.equal(await findActiveKey(tdb.db, key!), null);
+  const again = await run('keys.ts', ['revoke', p!.keyId]);
+  t.equal(again.code, 1);
+  t.match(again.stderr, /KEY_ALREADY_REVOKED/);
+  t.equal((await run('keys.ts', ['create', '--role', 'ops'])).code, 2, 'usage errors exit 2');
+  const audit = await tdb.db.selectFrom('audit_log').select(['action', 'actor']).where('actor', 'like', 'cli:%').execute();
+  t.same(audit.map((a) => a.action).sort(), ['key.create', 'key.revoke']);
+});
+
+t.test('import:identities imports a CSV in one batch, reports progress, and is idempotent', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ids-'));
+  const file = path.join(dir, 'ca-2026-06.csv');
+  await writeFile(file, 'id_card,category,valid_from,valid_to\n330302198505051236,dibao,2026-01-01,\n330302198505051236,tekun,2026-01-01,2026-12-31\n');
+  const first = await run('import-identities.ts', [file, '--source', 'civil_affairs']);
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stdout, /imported: batch ca-2026-06: 2 rows, 2 new windows/);
+  t.match(first.stderr, /inserting .*100%/);
+  t.equal((await tdb.db.selectFrom('identities').select('id').where('batch', '=', 'ca-2026-06').execute()).length, 2);
+  t.match((await run('import-identities.ts', [file, '--source', 'civil_affairs'])).stdout, /already imported/);
+  const bad = path.join(dir, 'bad.csv');
+  await writeFile(bad, 'id_card,category,valid_from\n330302198505051237,dibao,2026-01-01\n');
+  const refused = await run('import-identities.ts', [bad]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /IMPORT_REJECTED[\s\S]*ID_CARD_INVALID/);
+});
