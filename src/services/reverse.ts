@@ -7,6 +7,7 @@ import { Money, fmt } from '../domain/money.js';
 import { ledgerFromWire, ledgerToWire, type SettlementWire } from '../domain/wire.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { SettlementRecord } from '../http/schemas/settlements.js';
+import type { Actor } from './actor.js';
 import { toRecord } from './records.js';
 
 /** "-0.00" never reaches the wire or the table. */
@@ -21,7 +22,7 @@ const neg = (s: string): string => {
  * The original row is locked first, so two reversals of one settlement serialise and the
  * second answers ALREADY_REVERSED.
  */
-export async function reverseSettlement(db: Db, id: string, reason: string): Promise<SettlementRecord> {
+export async function reverseSettlement(db: Db, id: string, reason: string, actor?: Actor): Promise<SettlementRecord> {
   const reversalId = randomUUID();
   await db.transaction().execute(async (trx) => {
     const orig = await lockSettlement(trx, id);
@@ -62,6 +63,7 @@ export async function reverseSettlement(db: Db, id: string, reason: string): Pro
       fundLines: funds.map((f) => ({ layer: f.layer, fund_code: f.fundCode, national_field: f.nationalField, amount_base: f.base, amount_paid: f.paid })),
       inputs: null,
       ledger: { year, data: ledgerToWire(after) },
+      audit: actor && { ...actor, action: 'settlement.reverse' },
     });
     if (!(await linkReversal(trx, orig.id, reversalId))) throw new AppError('ALREADY_REVERSED', `settlement ${id} is already reversed`, { settlementId: id });
   });

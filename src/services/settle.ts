@@ -8,6 +8,7 @@ import { ledgerFromWire, ledgerToWire, settlementToWire, type SettlementWire } f
 import { AppError } from '../http/errors.js';
 import type { SettleRequest, SettlementRecord } from '../http/schemas/settlements.js';
 import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
+import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import type { PolicyStore } from './policies.js';
 import { insertedRow, toRecord } from './records.js';
@@ -24,6 +25,8 @@ export interface SettleDeps {
   policies: PolicyStore;
   clock: Clock;
   hooks?: SettlementHooks;
+  /** Who settles: recorded in the audit log by the settlement's own insert. */
+  actor?: Actor;
 }
 
 export interface PreviewResult {
@@ -100,7 +103,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
       const ledgerBefore = await lockLedger(trx, p.person.id, p.year, () => ledgerToWire(emptyLedger(p.year)));
       const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
       const wire = settlementToWire(result);
-      const row = settlementRow(id, key, p, wire);
+      const row = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
       const created = await insertSettlement(trx, row);
       await deps.hooks?.afterSettlementInsert?.(id);
       inserted = toRecord(insertedRow(row, p.hospital.code, created));

@@ -120,6 +120,15 @@ t.test('the HIS look-up answers the masked name and identities valid today, and 
   t.same((await call('GET', '/v1/persons?idCard=110101199003074514', { as: 'ops' })).json(), { items: [] });
 });
 
+t.test('settling and reversing write their audit rows with the key that did it', async (t) => {
+  const own = await ctx.db.selectFrom('api_keys').select('id').where('label', '=', `test-hospital:${H.WZ2}`).executeTakeFirstOrThrow();
+  const rows = await ctx.db.selectFrom('audit_log').select(['action', 'key_id', 'target_id']).where('target_type', '=', 'settlement').execute();
+  t.match(rows.find((r) => r.target_id === S.id), { action: 'settlement.create', key_id: own.id });
+  const reversal = rows.find((r) => r.action === 'settlement.reverse');
+  t.equal(reversal?.key_id, own.id);
+  t.equal(rows.filter((r) => r.action === 'settlement.create').length, (await ctx.db.selectFrom('settlements').select('id').where('kind', '=', 'settlement').execute()).length, 'one row per settlement');
+});
+
 t.test('roles a key may hold', async (t) => {
   t.same([...new Set(Object.values(ACCESS).flatMap((a) => a.roles))].sort(), (['admin', 'cashier', 'hospital', 'ops'] satisfies Role[]));
 });

@@ -143,7 +143,7 @@ t.test('policy versions: add a valid pack, refuse an invalid one naming path and
 
 t.test('every write above left an audit row, in the write’s transaction', async (t) => {
   const actions = (await db.selectFrom('audit_log').select('action').execute()).map((r) => r.action);
-  for (const a of ['hospital.create', 'hospital.change', 'hospital.undesignate', 'person.create', 'identities.import', 'policy.add', 'key.create']) t.ok(actions.includes(a), a);
+  for (const a of ['hospital.create', 'hospital.change', 'hospital.undesignate', 'person.create', 'identities.import', 'policy.add', 'key.create', 'settlement.create']) t.ok(actions.includes(a), a);
   t.notOk(actions.filter((a) => a === 'identities.import').length > 4, 'refused and replayed imports are not logged as imports');
   await t.rejects(sql`UPDATE audit_log SET action = 'x'`.execute(db), /append-only/);
   await t.rejects(sql`DELETE FROM audit_log`.execute(db), /append-only/);

@@ -48,6 +48,8 @@ export interface SettlementInsert {
   inputs: { bill: unknown; person: unknown; ledger_before: unknown; ledger_after: unknown } | null;
   /** The person's ledger row to overwrite in the same statement (its row is already locked). */
   ledger: { year: number; data: unknown };
+  /** The audit-log row of this write (who, which action), inserted by the same statement. */
+  audit?: { keyId: string | null; actor: string; action: string } | undefined;
 }
 
 /**
@@ -82,6 +84,11 @@ export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert
     ), l AS (
       UPDATE person_ledgers SET data = ${JSON.stringify(s.ledger.data)}::jsonb, updated_at = now()
       WHERE person_id = ${s.person_id} AND year = ${s.ledger.year}
+    ), a AS (
+      INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
+      SELECT ${s.audit?.keyId ?? null}::uuid, ${s.audit?.actor ?? ''}, ${s.audit?.action ?? ''}, 'settlement', ${s.id},
+        ${JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id })}::jsonb
+      WHERE ${s.audit !== undefined}
     )
     SELECT created_at, created_at::text AS created_at_text FROM s`.execute(trx);
   return r.rows[0]!;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, errorResponses } from '../errors.js';
+import { actorOf } from '../plugins/auth.js';
 import {
   IdParamsSchema,
   IdempotencyHeadersSchema,
@@ -51,7 +52,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       const key = req.headers['idempotency-key'];
       if (!key) throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (a unique id per settlement request, reused on retries)');
       const started = performance.now();
-      const { record, replayed } = await settleRequest(deps, req.body, key);
+      const { record, replayed } = await settleRequest({ ...deps, actor: actorOf(req) }, req.body, key);
       req.log.info({ settlementId: record.id, replayed, durationMs: Math.round((performance.now() - started) * 10) / 10 }, replayed ? 'settlement replayed' : 'settlement committed');
       return reply.code(replayed ? 200 : 201).header('location', `/v1/settlements/${record.id}`).send(record);
     },
@@ -85,7 +86,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       },
     },
     async (req, reply) => {
-      const record = await reverseSettlement(deps.db, req.params.id, req.body.reason);
+      const record = await reverseSettlement(deps.db, req.params.id, req.body.reason, actorOf(req));
       req.log.info({ settlementId: req.params.id, reversalId: record.id }, 'settlement reversed');
       return reply.code(201).header('location', `/v1/settlements/${record.id}`).send(record);
     },
