@@ -8,7 +8,7 @@ import { createDb, type Db } from '../db/database.js';
 export async function withCliDb(run: (db: Db) => Promise<void>): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL) {
-    console.error('DATABASE_URL is not set: point it at the service database (with `npm start`, the embedded one prints its URL as DATABASE_URL).');
+    console.error('DATABASE_URL is not set: point it at the service database (postgres://user:pass@host:5432/db).');
     process.exit(2);
   }
   const db = createDb({ url: config.DATABASE_URL, poolMax: 2, applicationName: 'one-stop-settlement-cli' });

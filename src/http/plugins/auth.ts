@@ -55,7 +55,7 @@ export async function authPlugin(app: FastifyInstance, opts: { db: Db; cacheMs?:
     if (req.routeOptions.url === undefined) return;
     const access = ACCESS[accessKey(req.method, req.routeOptions.url)];
     if (!access || !access.roles.includes(principal.role)) {
-      throw new AppError('FORBIDDEN', `a ${principal.role} key may not call ${req.method} ${req.routeOptions.url}`, { role: principal.role, allowed: access?.roles ?? [] });
+      throw new AppError('FORBIDDEN', `a key with role ${principal.role} may not call ${req.method} ${req.routeOptions.url}`, { role: principal.role, allowed: access?.roles ?? [] });
     }
     req.access = access;
   });
