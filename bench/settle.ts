@@ -9,7 +9,8 @@
  * invariants over everything it wrote. The load generator shares the machine with the
  * server and the database, so the figures are a floor.
  */
-import http from 'node:http';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
@@ -22,18 +23,22 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { buildApp } from '../src/http/app.js';
 import { loadPolicyVersions } from '../src/services/bootstrap.js';
 import { fixedClock } from '../src/services/clock.js';
-import { DEMO, sampleRequest, seedDemo } from '../src/services/demo.js';
+import { DEMO, seedDemo } from '../src/services/demo.js';
+import type { RunMessage, RunResult } from './settle-client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PERSONS = 10_000;
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const LEVELS = (process.env.BENCH_CONNECTIONS ?? '8,32').split(',').map(Number);
 const DATE = '2026-06-15';
 
-async function scratchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
+async function scratchDatabase(): Promise<{ url: string; dataDir: string | null; cleanup: () => Promise<void> }> {
   if (!process.env.DATABASE_URL) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'settlement-bench-'));
-    const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
-    return { url: pgsrv.url, cleanup: () => pgsrv.stop() };
+    // BENCH_PG_SETTINGS="name=value,…" adds server settings (diagnosis, e.g. pg_stat_statements).
+    const settings = Object.fromEntries((process.env.BENCH_PG_SETTINGS ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings });
+    return { url: pgsrv.url, dataDir: pgsrv.dataDir, cleanup: () => pgsrv.stop() };
   }
   const admin = process.env.DATABASE_URL;
   const name = `bench_${Date.now().toString(36)}`;
@@ -43,55 +48,80 @@ async function scratchDatabase(): Promise<{ url: string; cleanup: () => Promise<
     await c.query(q).finally(() => c.end());
   };
   await run(`CREATE DATABASE ${name}`);
-  return { url: withDatabase(admin, name), cleanup: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: withDatabase(admin, name), dataDir: null, cleanup: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function drive(port: number, apiKey: string, connections: number, label: string): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies: number[] = [];
-  let errors = 0;
-  let seq = 0;
-  const deadline = performance.now() + SECONDS * 1000;
-  const one = (body: string, key: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/v1/settlements', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${apiKey}`, 'idempotency-key': key } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const n = seq++;
-      const body = JSON.stringify({ ...sampleRequest(DATE, `${label}-${n}`), personId: `B${n % PERSONS}` });
-      const t0 = performance.now();
-      const status = await one(body, `${label}-${n}`).catch(() => 0);
-      if (status === 201) latencies.push(performance.now() - t0);
-      else errors++;
+/** CPU seconds used so far by the embedded PostgreSQL (postmaster, live backends and exited children); null when unknown. */
+function postgresCpuSeconds(dataDir: string | null): number | null {
+  if (!dataDir || process.platform !== 'linux') return null;
+  try {
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const fields = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After "pid (comm) ": state ppid … utime(12th) stime cutime cstime.
+    const own = fields(postmaster);
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const f = fields(pid);
+        if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // gone meanwhile
+      }
     }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: connections }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
+    return ticks / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+function run(client: ChildProcess, m: Omit<RunMessage, 'type'>): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+    client.once('exit', onExit);
+    client.once('message', (r: RunResult) => {
+      client.off('exit', onExit);
+      resolve(r);
+    });
+    client.send({ type: 'run', ...m } satisfies RunMessage);
+  });
+}
+
+async function drive(client: ChildProcess, port: number, apiKey: string, connections: number, pgDataDir: string | null): Promise<void> {
+  const loadBefore = load();
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuSeconds(pgDataDir);
+  const result = await run(client, { port, apiKey, connections, seconds: SECONDS, label: `c${connections}`, persons: PERSONS, date: DATE });
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = postgresCpuSeconds(pgDataDir);
+  const r = result;
+  const per = (ms: number) => (r.settled ? (ms / r.settled).toFixed(2) : '-');
+  const serviceMs = (cpu.user + cpu.system) / 1000;
+  const pgMs = pg0 !== null && pg1 !== null ? (pg1 - pg0) * 1000 : null;
   console.log(
-    `${String(connections).padStart(3)} connections: ${(latencies.length / elapsed).toFixed(0).padStart(6)} settlements/s  ` +
-      `p50 ${percentile(latencies, 50).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms  ` +
-      `(${latencies.length} settled, ${errors} errors, ${elapsed.toFixed(1)} s)`,
+    `${String(connections).padStart(3)} connections: ${(r.settled / r.elapsed).toFixed(0).padStart(6)} settlements/s  ` +
+      `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ` +
+      `(${r.settled} settled, ${r.errors} errors, ${r.elapsed.toFixed(1)} s)`,
   );
+  console.log(
+    `      CPU ms per settlement: service ${per(serviceMs)}, PostgreSQL ${pgMs === null ? 'n/a' : per(pgMs)}, load generator ${per(r.clientCpuMs)}` +
+      ` | load average before ${loadBefore}, after ${load()}`,
+  );
+  if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }
 
 async function main(): Promise<void> {
-  const { url, cleanup } = await scratchDatabase();
+  const { url, dataDir, cleanup } = await scratchDatabase();
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
   const db = createDb({ url, poolMax: config.DB_POOL_MAX });
   try {
@@ -106,8 +136,21 @@ async function main(): Promise<void> {
     const app = await buildApp({ config, db, logger: false, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
-    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}`);
-    for (const c of LEVELS) await drive(port, key, c, `c${c}`);
+    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}, load generator in a child process`);
+    const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    try {
+      if (WARMUP > 0) {
+        // A fresh database: plans cached while the tables were nearly empty (the foreign-key
+        // checks' and the fund-line trigger's) scan them sequentially until statistics exist.
+        // A live database has them; autovacuum analyzes a new one within its first minute.
+        await run(client, { port, apiKey: key, connections: 8, seconds: WARMUP, label: 'warmup', persons: PERSONS, date: DATE });
+        await sql`ANALYZE`.execute(db);
+        console.log(`warm-up: ${WARMUP} s at 8 connections, then ANALYZE (as autovacuum would); not counted`);
+      }
+      for (const c of LEVELS) await drive(client, port, key, c, dataDir);
+    } finally {
+      client.kill();
+    }
     await app.close();
     await checkInvariants(db);
   } finally {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type Transaction } from 'kysely';
 import type { DB } from './schema.js';
 
 /*
@@ -38,8 +38,45 @@ export function createPool(opts: DbOptions): pg.Pool {
   return pool;
 }
 
+const pools = new WeakMap<Db, pg.Pool>();
+
 export function createDb(opts: DbOptions): Db {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(opts) }) });
+  const pool = createPool(opts);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+/**
+ * One transaction on a pooled pg client: BEGIN, `fn`, COMMIT (ROLLBACK when `fn` or the
+ * commit throws). The settlement hot path uses this instead of a kysely transaction so
+ * its few statements can be named prepared statements on that client (parsed and
+ * planned once per connection). Needs a Db made by createDb (it knows the pool).
+ */
+export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('pgTransaction needs a Db created by createDb');
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN').catch((e: unknown) => {
+      broken = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    });
+    try {
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: unknown) => {
+        // A connection that cannot roll back is not given back to the pool.
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** Replaces the database name of a connection string. */
@@ -47,4 +84,15 @@ export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${encodeURIComponent(database)}`;
   return u.toString();
+}
+
+/**
+ * Runs one statement of fixed text with positional parameters ($1, $2, …) on either a
+ * kysely transaction or a pg client. On a pg client it is a named prepared statement:
+ * PostgreSQL parses and plans `name` once per connection (so one name must always carry
+ * the same text).
+ */
+export async function runStatement<R>(q: Transaction<DB> | pg.ClientBase, name: string, text: string, values: unknown[]): Promise<R[]> {
+  if (q instanceof Kysely) return (await q.executeQuery<R>(CompiledQuery.raw(text, values))).rows;
+  return (await q.query<R & pg.QueryResultRow>({ name, text, values })).rows;
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/database.js';
-import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
-import { claimIdempotencyKey, findIdempotencyRecord, findSettlement, insertSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
+import { pgTransaction, type Db } from '../db/database.js';
+import { readLedger } from '../db/repositories/ledgers.js';
+import { claimKeyAndLockLedger, findIdempotencyRecord, findSettlement, insertSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
 import { settle } from '../domain/engine.js';
 import { emptyLedger } from '../domain/ledger.js';
-import { ledgerFromWire, ledgerToWire, settlementToWire, type SettlementWire } from '../domain/wire.js';
+import { ledgerFromWire, ledgerToWire, settlementToWire, type LedgerWire, type SettlementWire } from '../domain/wire.js';
 import { AppError } from '../http/errors.js';
 import type { SettleRequest, SettlementRecord } from '../http/schemas/settlements.js';
 import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
@@ -78,33 +78,44 @@ function settlementRow(id: string, key: string, p: PreparedSettlement, wire: Set
 }
 
 /**
- * 结算, in one transaction: claim the idempotency key, lock the person's ledger row for
- * the year, run the engine, insert the settlement with its fund lines and input
- * snapshot and update the ledger (one statement), commit: five round trips inside the
- * transaction, two before it (key look-up, hospital + person). A key seen before answers with the stored,
- * committed outcome (or 409 when the body differs).
+ * 结算, in one transaction on one pg connection: claim the idempotency key and lock (or
+ * create) the person's ledger row for the year in one statement, run the engine, insert
+ * the settlement with its fund lines, input snapshot, audit row and the ledger update in
+ * a second, commit. With the hospital + person read before it that is five round trips
+ * (BEGIN and COMMIT included); both transaction statements are named prepared statements.
+ * A key seen before answers with the stored, committed outcome (or 409 when the body
+ * differs): the claim finds it, waiting for an uncommitted holder to finish first.
  */
 export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<{ record: SettlementRecord; replayed: boolean }> {
-  const requestHash = sha256(canonicalJson(req));
-  // A retry must get the stored answer even if the registry changed since; look first.
-  const seen = await replayByKey(deps.db, key, requestHash, req);
-  if (seen) return seen;
-
-  const p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
+  const requestJson = canonicalJson(req);
+  const requestHash = sha256(requestJson);
+  let p: PreparedSettlement;
+  try {
+    p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
+  } catch (err) {
+    // A retry must get the stored answer even if the registry (or the date) changed since.
+    const seen = await replayByKey(deps.db, key, requestHash, req);
+    if (seen) return seen;
+    throw err;
+  }
   const id = randomUUID();
   let claimed = true;
   let inserted: SettlementRecord | undefined;
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      if (!(await claimIdempotencyKey(trx, key, requestHash, req, id))) {
+    await pgTransaction(deps.db, async (client) => {
+      const ledgerBefore = await claimKeyAndLockLedger<LedgerWire>(
+        client,
+        { key, requestHash, requestJson, settlementId: id },
+        { personId: p.person.id, year: p.year, emptyLedger: () => ledgerToWire(emptyLedger(p.year)) },
+      );
+      if (ledgerBefore === null) {
         claimed = false;
         return;
       }
-      const ledgerBefore = await lockLedger(trx, p.person.id, p.year, () => ledgerToWire(emptyLedger(p.year)));
       const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
       const wire = settlementToWire(result);
-      const row = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
-      const created = await insertSettlement(trx, row);
+      const row: SettlementInsert = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
+      const created = await insertSettlement(client, row);
       await deps.hooks?.afterSettlementInsert?.(id);
       inserted = toRecord(insertedRow(row, p.hospital.code, created));
     });
@@ -120,7 +131,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
     throw err;
   }
   if (!claimed) {
-    // Another request with this key committed while we prepared: answer as a retry.
+    // Another request with this key committed (possibly while we prepared): answer as a retry.
     const again = await replayByKey(deps.db, key, requestHash, req);
     if (again) return again;
     throw new Error(`idempotency key ${key} is claimed but has no record`);

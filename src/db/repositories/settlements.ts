@@ -1,5 +1,6 @@
+import type pg from 'pg';
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../database.js';
+import { runStatement, type Db } from '../database.js';
 import type { DB } from '../schema.js';
 
 /*
@@ -52,59 +53,90 @@ export interface SettlementInsert {
   audit?: { keyId: string | null; actor: string; action: string } | undefined;
 }
 
-/**
- * Inserts the settlement row, its fund lines and its input snapshot and writes the
- * ledger, in one statement (one round trip). The fund-line sum is checked by a deferred
- * trigger at commit. Returns the row's created_at.
- */
-export async function insertSettlement(trx: Transaction<DB>, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
-  const lines = JSON.stringify(s.fundLines.map((l, seq) => ({ seq, ...l })));
-  const inputs = s.inputs;
-  const r = await sql<{ created_at: Date; created_at_text: string }>`
-    WITH s AS (
-      INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
-        settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
-        amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result)
-      VALUES (${s.id}, ${s.kind}, ${s.reverses_id}, ${s.hospital_id}, ${s.person_id}, ${s.visit_no}, ${s.visit_type}, ${s.admission_date},
-        ${s.discharge_date}, ${s.settlement_date}, ${s.deciding_date}, ${s.policy_year}, ${s.policy_version_id}, ${s.identity_used},
-        ${s.idempotency_key}, ${s.reason}, ${s.amount_total}, ${s.amount_fully_self_paid}, ${s.amount_over_limit}, ${s.amount_pre_self_pay},
-        ${s.amount_in_scope}, ${s.amount_fund_total}, ${s.amount_patient}, ${JSON.stringify(s.result)}::jsonb)
-      RETURNING created_at
-    ), f AS (
-      INSERT INTO settlement_fund_lines (settlement_id, seq, reversal, layer, fund_code, national_field, amount_base, amount_paid)
-      SELECT ${s.id}, x.seq, ${s.kind === 'reversal'}, x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
-      FROM jsonb_to_recordset(${lines}::jsonb)
-        AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
-    ), i AS (
-      INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
-      SELECT ${s.id}, ${JSON.stringify(inputs?.bill ?? null)}::jsonb, ${JSON.stringify(inputs?.person ?? null)}::jsonb,
-        ${JSON.stringify(inputs?.ledger_before ?? null)}::jsonb, ${JSON.stringify(inputs?.ledger_after ?? null)}::jsonb,
-        ${s.policy_version_id}, ${s.settlement_date}
-      WHERE ${inputs !== null}
-    ), l AS (
-      UPDATE person_ledgers SET data = ${JSON.stringify(s.ledger.data)}::jsonb, updated_at = now()
-      WHERE person_id = ${s.person_id} AND year = ${s.ledger.year}
-    ), a AS (
-      INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
-      SELECT ${s.audit?.keyId ?? null}::uuid, ${s.audit?.actor ?? ''}, ${s.audit?.action ?? ''}, 'settlement', ${s.id},
-        ${JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id })}::jsonb
-      WHERE ${s.audit !== undefined}
-    )
-    SELECT created_at, created_at::text AS created_at_text FROM s`.execute(trx);
-  return r.rows[0]!;
-}
+const INSERT_SETTLEMENT = `
+  WITH s AS (
+    INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
+      settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
+      amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result)
+    VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::text, $6, $7, $8::date, $9::date, $10::date, $11::date, $12::int, $13::text, $14,
+      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb)
+    RETURNING created_at
+  ), f AS (
+    INSERT INTO settlement_fund_lines (settlement_id, seq, reversal, layer, fund_code, national_field, amount_base, amount_paid)
+    SELECT $1::uuid, x.seq, $2 = 'reversal', x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
+    FROM jsonb_to_recordset($25::jsonb)
+      AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
+  ), i AS (
+    INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
+    SELECT $1::uuid, $26::jsonb, $27::jsonb, $28::jsonb, $29::jsonb, $13::text, $10::date
+    WHERE $26::jsonb IS NOT NULL
+  ), l AS (
+    UPDATE person_ledgers SET data = $30::jsonb, updated_at = now()
+    WHERE person_id = $5::text AND year = $31::int
+  ), a AS (
+    INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
+    SELECT $32::uuid, $33::text, $34::text, 'settlement', $1::text, $35::jsonb
+    WHERE $33::text IS NOT NULL
+  )
+  SELECT created_at, created_at::text AS created_at_text FROM s`;
 
 /**
- * Claims an idempotency key for a settlement id not yet inserted (the FK is deferred).
- * Returns false when the key exists: if another transaction holds it uncommitted, this
- * waits for that one to finish first, so the caller only ever sees committed outcomes.
+ * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
+ * and the audit row, in one statement (one round trip; a named prepared statement on a
+ * pg client). The fund-line sum is checked by a deferred trigger at commit. Returns the
+ * row's created_at.
  */
-export async function claimIdempotencyKey(trx: Transaction<DB>, key: string, requestHash: string, request: unknown, settlementId: string): Promise<boolean> {
-  const r = await sql`
+export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
+  const inputs = s.inputs;
+  const rows = await runStatement<{ created_at: Date; created_at_text: string }>(q, 'settlement_insert_v1', INSERT_SETTLEMENT, [
+    s.id, s.kind, s.reverses_id, s.hospital_id, s.person_id, s.visit_no, s.visit_type, s.admission_date, s.discharge_date,
+    s.settlement_date, s.deciding_date, s.policy_year, s.policy_version_id, s.identity_used, s.idempotency_key, s.reason,
+    s.amount_total, s.amount_fully_self_paid, s.amount_over_limit, s.amount_pre_self_pay, s.amount_in_scope, s.amount_fund_total, s.amount_patient,
+    JSON.stringify(s.result),
+    JSON.stringify(s.fundLines.map((l, seq) => ({ seq, ...l }))),
+    inputs ? JSON.stringify(inputs.bill) : null,
+    inputs ? JSON.stringify(inputs.person) : null,
+    inputs ? JSON.stringify(inputs.ledger_before) : null,
+    inputs ? JSON.stringify(inputs.ledger_after) : null,
+    JSON.stringify(s.ledger.data), s.ledger.year,
+    s.audit?.keyId ?? null, s.audit?.actor ?? null, s.audit?.action ?? null,
+    s.audit ? JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id }) : null,
+  ]);
+  return rows[0]!;
+}
+
+const CLAIM_AND_LOCK = `
+  WITH k AS (
     INSERT INTO idempotency_keys (key, request_hash, request, settlement_id)
-    VALUES (${key}, ${requestHash}, ${JSON.stringify(request)}::jsonb, ${settlementId})
-    ON CONFLICT (key) DO NOTHING RETURNING key`.execute(trx);
-  return r.rows.length === 1;
+    VALUES ($1::text, $2::text, $3::jsonb, $4::uuid)
+    ON CONFLICT (key) DO NOTHING RETURNING key
+  ), l AS (
+    INSERT INTO person_ledgers AS l (person_id, year, data)
+    SELECT $5::text, $6::int, $7::jsonb WHERE EXISTS (SELECT FROM k)
+    ON CONFLICT (person_id, year) DO UPDATE SET updated_at = l.updated_at
+    RETURNING l.data
+  )
+  SELECT EXISTS (SELECT FROM k) AS claimed, (SELECT data FROM l) AS ledger`;
+
+/**
+ * In one statement: claims an idempotency key for a settlement id not yet inserted (the
+ * FK is deferred) and, only when the claim succeeded, locks the person's ledger row for
+ * the year, creating it first (as `emptyLedger`) when absent — see lockLedger. Returns
+ * null when the key exists: if another transaction holds it uncommitted, this waits for
+ * that one to finish first, so the caller only ever sees committed outcomes.
+ */
+export async function claimKeyAndLockLedger<L>(
+  client: pg.ClientBase,
+  claim: { key: string; requestHash: string; requestJson: string; settlementId: string },
+  ledger: { personId: string; year: number; emptyLedger: () => L },
+): Promise<L | null> {
+  const rows = await runStatement<{ claimed: boolean; ledger: L | null }>(client, 'settlement_claim_lock_v1', CLAIM_AND_LOCK, [
+    claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger.personId, ledger.year, JSON.stringify(ledger.emptyLedger()),
+  ]);
+  const r = rows[0]!;
+  if (!r.claimed) return null;
+  if (r.ledger === null) throw new Error(`ledger of ${ledger.personId}/${ledger.year} was neither found nor created`);
+  return r.ledger;
 }
 
 export async function findIdempotencyRecord(db: Q, key: string) {
