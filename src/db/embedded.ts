@@ -34,6 +34,8 @@ export interface EmbeddedPgOptions {
   ephemeral?: boolean;
   /** Receives PostgreSQL's own log lines (default: dropped). */
   onLog?: (line: string) => void;
+  /** Extra server settings (`-c name=value`), e.g. for diagnosis: shared_preload_libraries=pg_stat_statements. */
+  settings?: Record<string, string>;
 }
 
 const USER = 'postgres';
@@ -102,7 +104,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       persistent: true,
       createPostgresUser: true,
       initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      postgresFlags: [
+        ...['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_connections=200'],
+        ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
+      ].flatMap((s) => ['-c', s]),
       onLog: opts.onLog ?? (() => {}),
       onError: (e: unknown) => opts.onLog?.(String(e)),
     });
