@@ -14,6 +14,19 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const CENT = new Money('0.01');
 const MINUS_CENT = new Money('-0.01');
 
+/*
+ * Limits on everything (TigerBeetle style). A bill above 99,999,999.99 yuan is not a
+ * real discharge bill, and refusing it keeps every stored figure inside its column:
+ * the bill amounts fit numeric(14,2) with room to spare, and a person's annual ledger
+ * can take ten thousand maximal bills before it leaves the 12-digit money pattern.
+ * Quantity and unit price are bounded in digits so that their product stays small
+ * and exact: at most 99,999,999 units, at most 99,999,999.99 yuan a unit, and at most
+ * six decimal places (drug units such as 0.125 g and prices such as 3.3333 fit).
+ */
+export const BILL_AMOUNT_MAX = new Money('99999999.99');
+export const BILL_QUANTITY_MAX = new Money('99999999');
+export const BILL_DECIMALS_MAX = 6;
+
 function bad(code: string, message: string, details: Record<string, unknown> = {}): never {
   throw new DomainError(code, message, details);
 }
@@ -43,6 +56,18 @@ function badLine(code: string, i: number, l: BillLine, what: string): never {
   bad(code, `line ${i} (${l.itemCode}): ${what}`, { line: i, itemCode: l.itemCode });
 }
 
+/** Magnitude and digit limits of one line, checked before any product is formed. */
+function checkLineSize(l: BillLine, i: number): void {
+  if (l.quantity.greaterThan(BILL_QUANTITY_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity ${l.quantity.toString()} above ${BILL_QUANTITY_MAX.toString()}`);
+  if (l.unitPrice.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `unit price above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  if (l.priceCeiling?.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `price ceiling above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  if (l.amount.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `amount above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  const precise = (d: Decimal | undefined) => d === undefined || d.decimalPlaces() <= BILL_DECIMALS_MAX;
+  if (!precise(l.quantity) || !precise(l.unitPrice) || !precise(l.priceCeiling) || !precise(l.selfPayRatio)) {
+    badLine('BILL_TOO_PRECISE', i, l, `quantity, unit price, price ceiling and self-pay ratio take at most ${BILL_DECIMALS_MAX} decimals`);
+  }
+}
+
 function checkLine(l: BillLine, i: number): void {
   if (!CLASSES.has(l.catalogClass)) badLine('BILL_UNKNOWN_CLASS', i, l, `unknown catalog class ${String(l.catalogClass)}`);
   if (!KINDS.has(l.kind)) badLine('BILL_UNKNOWN_KIND', i, l, `unknown item kind ${String(l.kind)}`);
@@ -50,7 +75,10 @@ function checkLine(l: BillLine, i: number): void {
   if (l.unitPrice.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative unit price');
   if (l.amount.isNegative()) badLine('BILL_NEGATIVE_AMOUNT', i, l, 'negative amount');
   if (l.amount.decimalPlaces() > 2) badLine('BILL_AMOUNT_NOT_CENTS', i, l, 'amount has more than 2 decimals');
-  if (!withinACent(l.amount, l.quantity.times(l.unitPrice))) {
+  checkLineSize(l, i);
+  const product = l.quantity.times(l.unitPrice);
+  if (product.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity × unit price above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  if (!withinACent(l.amount, product)) {
     badLine('BILL_AMOUNT_MISMATCH', i, l, `amount ${l.amount.toFixed(2)} ≠ ${l.quantity.toString()} × ${l.unitPrice.toString()}`);
   }
   if (l.priceCeiling?.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative price ceiling');
@@ -59,5 +87,13 @@ function checkLine(l: BillLine, i: number): void {
 
 export function validateBill(bill: Bill): void {
   checkHeader(bill);
-  for (let i = 0; i < bill.lines.length; i++) checkLine(bill.lines[i]!, i);
+  let total: Decimal = new Money(0);
+  for (let i = 0; i < bill.lines.length; i++) {
+    const l = bill.lines[i]!;
+    checkLine(l, i);
+    total = total.plus(l.amount);
+  }
+  if (total.greaterThan(BILL_AMOUNT_MAX)) {
+    bad('BILL_TOO_LARGE', `bill ${bill.visitNo} totals ${total.toFixed(2)}, above ${BILL_AMOUNT_MAX.toFixed(2)}`, { total: total.toFixed(2), max: BILL_AMOUNT_MAX.toFixed(2) });
+  }
 }

@@ -8,6 +8,8 @@ import { Type, type Static } from 'typebox';
 
 export const MoneyS = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,2})?$', description: 'yuan, decimal string' });
 export const DecimalS = Type.String({ pattern: '^-?\\d+(\\.\\d+)?$', description: 'plain decimal string' });
+/** Quantities, unit prices and ratios on a bill line: bounded in length; validateBill sets the real limits. */
+export const LineDecimalS = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,12})?$', description: 'plain decimal string, at most 12 + 12 digits' });
 export const DateS = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO date (Asia/Shanghai civil date)' });
 const strict = { additionalProperties: false } as const;
 
@@ -17,11 +19,11 @@ export const BillLineWireSchema = Type.Object(
     name: Type.String({ maxLength: 200 }),
     kind: Type.Union([Type.Literal('drug'), Type.Literal('service'), Type.Literal('material')]),
     catalogClass: Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C'), Type.Literal('OUT')]),
-    quantity: DecimalS,
-    unitPrice: DecimalS,
+    quantity: LineDecimalS,
+    unitPrice: LineDecimalS,
     amount: MoneyS,
-    priceCeiling: Type.Optional(DecimalS),
-    selfPayRatio: Type.Optional(DecimalS),
+    priceCeiling: Type.Optional(LineDecimalS),
+    selfPayRatio: Type.Optional(LineDecimalS),
   },
   strict,
 );

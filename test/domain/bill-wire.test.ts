@@ -3,7 +3,7 @@ import { Compile } from 'typebox/compile';
 import { Money } from '../../src/domain/money.js';
 import { validateBill } from '../../src/domain/validate.js';
 import { billFromWire, billToWire, ledgerFromWire, ledgerToWire, settlementToWire } from '../../src/domain/wire.js';
-import { SettlementWireSchema } from '../../src/domain/wire-schema.js';
+import { BillWireSchema, SettlementWireSchema } from '../../src/domain/wire-schema.js';
 import { applyDelta, ledgerDelta, ledgersEqual, negateDelta } from '../../src/domain/ledger.js';
 import { bill, ident, line, ledger, run } from './fixtures/build.js';
 
@@ -68,4 +68,32 @@ t.test('a reversal subtracts exactly its own deltas and leaves a later settlemen
 
 t.test('a ledger from another policy year is refused', async (t) => {
   t.throws(() => run({ pack: 'qiannan-2021', bill: bill('10.00'), ledger: ledger(2021) }), { code: 'LEDGER_YEAR_MISMATCH' });
+});
+
+t.test('bills above the size limits are refused with BILL_TOO_LARGE / BILL_TOO_PRECISE', async (t) => {
+  const big = (extra: Parameters<typeof line>[2]) => bill([line('1.00', 'A', extra)]);
+  const tooLarge: Array<[string, ReturnType<typeof bill>]> = [
+    ['a line amount above 99,999,999.99', bill('100000000.00')],
+    ['quantity × unit price above the ceiling', big({ quantity: new Money(20000), unitPrice: new Money(10000) })],
+    ['a quantity above 99,999,999', big({ quantity: new Money('100000000'), unitPrice: new Money(0), amount: new Money(0) })],
+    ['a unit price above the ceiling', big({ quantity: new Money(0), unitPrice: new Money('100000000'), amount: new Money(0) })],
+    ['a bill total above the ceiling', bill([line('60000000.00'), line('60000000.00', 'B')])],
+  ];
+  for (const [what, b] of tooLarge) {
+    t.throws(() => validateBill(b), { code: 'BILL_TOO_LARGE' }, what);
+    t.throws(() => run({ pack: 'wenzhou-2019', bill: b }), { code: 'BILL_TOO_LARGE' }, `${what} (settle)`);
+  }
+  t.throws(() => validateBill(big({ unitPrice: new Money('1.0000001') })), { code: 'BILL_TOO_PRECISE' });
+  t.throws(() => validateBill(big({ quantity: new Money('1.0000001') })), { code: 'BILL_TOO_PRECISE' });
+  t.doesNotThrow(() => validateBill(bill([line('99999998.99'), line('1.00', 'B')])), 'exactly at the ceiling is accepted');
+  const s = run({ pack: 'wenzhou-2019', bill: bill('99999999.99') });
+  t.ok(s.ledgerAfter.patientPaid.lessThan('1e12'), 'a maximal bill leaves the ledger far inside the money pattern');
+});
+
+t.test('the bill wire schema bounds the digits of quantities and prices', async (t) => {
+  const ok = billToWire(bill('10.00'));
+  const check = Compile(BillWireSchema);
+  t.ok(check.Check(ok));
+  t.notOk(check.Check({ ...ok, lines: [{ ...ok.lines[0]!, quantity: '1'.repeat(13) }] }), '13 integer digits');
+  t.notOk(check.Check({ ...ok, lines: [{ ...ok.lines[0]!, unitPrice: `1.${'0'.repeat(13)}` }] }), '13 decimals');
 });
