@@ -38,7 +38,9 @@ async function scratchDatabase(): Promise<{ url: string; dataDir: string | null;
     // BENCH_PG_SETTINGS="name=value,…" adds server settings (diagnosis, e.g. pg_stat_statements).
     const settings = Object.fromEntries((process.env.BENCH_PG_SETTINGS ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings });
-    return { url: pgsrv.url, dataDir: pgsrv.dataDir, cleanup: () => pgsrv.stop() };
+    // Over the unix socket unless BENCH_TCP=1: loopback TCP costs more CPU per round trip on both sides.
+    const url = (process.env.BENCH_TCP !== '1' && pgsrv.socketUrl) || pgsrv.url;
+    return { url, dataDir: pgsrv.dataDir, cleanup: () => pgsrv.stop() };
   }
   const admin = process.env.DATABASE_URL;
   const name = `bench_${Date.now().toString(36)}`;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     const app = await buildApp({ config, db, logger: false, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
-    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL'}, load generator in a child process`);
+    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       if (WARMUP > 0) {

@@ -87,12 +87,18 @@ export function withDatabase(url: string, database: string): string {
 }
 
 /**
- * Runs one statement of fixed text with positional parameters ($1, $2, …) on either a
- * kysely transaction or a pg client. On a pg client it is a named prepared statement:
+ * Runs one statement of fixed text with positional parameters ($1, $2, …) on a Db, a
+ * kysely transaction or a pg client. On a pg client or a Db made by createDb it is a
+ * named prepared statement:
  * PostgreSQL parses and plans `name` once per connection (so one name must always carry
  * the same text).
  */
-export async function runStatement<R>(q: Transaction<DB> | pg.ClientBase, name: string, text: string, values: unknown[]): Promise<R[]> {
-  if (q instanceof Kysely) return (await q.executeQuery<R>(CompiledQuery.raw(text, values))).rows;
+export async function runStatement<R>(q: Db | Transaction<DB> | pg.ClientBase, name: string, text: string, values: unknown[]): Promise<R[]> {
+  if (q instanceof Kysely) {
+    // A Db from createDb: on any pooled connection, named. A kysely transaction: unnamed.
+    const pool = q.isTransaction ? undefined : pools.get(q);
+    if (pool) return (await pool.query<R & pg.QueryResultRow>({ name, text, values })).rows;
+    return (await q.executeQuery<R>(CompiledQuery.raw(text, values))).rows;
+  }
   return (await q.query<R & pg.QueryResultRow>({ name, text, values })).rows;
 }

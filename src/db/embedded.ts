@@ -12,8 +12,9 @@ import { createRequire } from 'node:module';
  * - PostgreSQL refuses to run as root. As root we run it as the OS user `postgres`
  *   (`createPostgresUser` reuses it if it exists), so the data directory and all its
  *   parents must be reachable by that user.
- * - It listens on TCP only (a free port on 127.0.0.1); unix sockets are switched off so
- *   it cannot collide with a PostgreSQL the machine already runs.
+ * - It listens on a free TCP port on 127.0.0.1 and on a unix socket inside its own data
+ *   directory (never the shared /tmp or /var/run one), so it cannot collide with a
+ *   PostgreSQL the machine already runs.
  * - On import it installs process hooks (async-exit-hook) for SIGINT/SIGTERM/beforeExit/
  *   exit that stop the cluster and then call process.exit(). They race our own graceful
  *   shutdown, overwrite exit codes and throw on a plain exit, so we remove them all and
@@ -23,6 +24,11 @@ import { createRequire } from 'node:module';
 export interface EmbeddedPg {
   /** Connection string for the `postgres` maintenance database. */
   readonly url: string;
+  /**
+   * The same over the server's unix socket in the data directory (cheaper than loopback
+   * TCP per round trip); undefined when the socket path would be too long.
+   */
+  readonly socketUrl: string | undefined;
   readonly port: number;
   readonly dataDir: string;
   stop(): Promise<void>;
@@ -95,6 +101,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   // A free port can be taken between probing and binding; try a few times.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
+    // The socket lives in our own data directory, so it cannot collide with another server.
+    const socketDir = Buffer.byteLength(path.join(dataDir, `.s.PGSQL.${port}`)) <= 100 && !/[,\s'\\]/.test(dataDir) ? dataDir : undefined;
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -105,7 +113,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       createPostgresUser: true,
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: [
-        ...['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'max_connections=200'],
+        ...['listen_addresses=127.0.0.1', `unix_socket_directories=${socketDir ?? ''}`, 'max_connections=200'],
         ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
       ].flatMap((s) => ['-c', s]),
       onLog: opts.onLog ?? (() => {}),
@@ -138,6 +146,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       })());
     return {
       url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+      socketUrl: socketDir ? `postgres://${USER}:${PASSWORD}@${encodeURIComponent(socketDir)}:${port}/postgres` : undefined,
       port,
       dataDir,
       stop,

@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Db } from '../database.js';
+import { runStatement, type Db } from '../database.js';
 import type { DB } from '../schema.js';
 
 /*
@@ -28,6 +28,20 @@ export interface PersonWithIdentities {
   identities: Array<{ category: string; validFrom: string; validTo: string | null }>;
 }
 
+const HOSPITAL_AND_PERSON = `
+  SELECT
+    (SELECT json_build_object('id', h.id, 'code', h.code, 'name', coalesce(hp.name, h.name), 'level', coalesce(hp.level, h.level),
+                              'region_code', coalesce(hp.region_code, h.region_code), 'designated_from', h.designated_from,
+                              'designated_to', h.designated_to, 'designated', hp.id IS NOT NULL)
+       FROM hospitals h
+       LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= $1::date
+         AND (hp.valid_to IS NULL OR hp.valid_to >= $1::date)
+       WHERE h.code = $2::text) AS hospital,
+    (SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
+              SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
+              FROM identities i WHERE i.person_id = p.id), '[]'::json))
+       FROM persons p WHERE p.id = $3::text) AS person`;
+
 /**
  * The hospital (by code) as it was on `onDate` (its designated period covering that date:
  * level, region, name) and the person with identities (by id), in one round trip: the
@@ -40,19 +54,12 @@ export async function findHospitalAndPerson(
   personId: string,
   onDate: string,
 ): Promise<{ hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined }> {
-  const { rows } = await sql<{ hospital: HospitalRow | null; person: PersonWithIdentities | null }>`
-    SELECT
-      (SELECT json_build_object('id', h.id, 'code', h.code, 'name', coalesce(hp.name, h.name), 'level', coalesce(hp.level, h.level),
-                                'region_code', coalesce(hp.region_code, h.region_code), 'designated_from', h.designated_from,
-                                'designated_to', h.designated_to, 'designated', hp.id IS NOT NULL)
-         FROM hospitals h
-         LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= ${onDate}::date
-           AND (hp.valid_to IS NULL OR hp.valid_to >= ${onDate}::date)
-         WHERE h.code = ${hospitalCode}) AS hospital,
-      (SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
-                SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
-                FROM identities i WHERE i.person_id = p.id), '[]'::json))
-         FROM persons p WHERE p.id = ${personId}) AS person`.execute(db);
+  // A named prepared statement (parsed and planned once per pooled connection): it runs for every settlement.
+  const rows = await runStatement<{ hospital: HospitalRow | null; person: PersonWithIdentities | null }>(db, 'hospital_and_person_v1', HOSPITAL_AND_PERSON, [
+    onDate,
+    hospitalCode,
+    personId,
+  ]);
   return { hospital: rows[0]?.hospital ?? undefined, person: rows[0]?.person ?? undefined };
 }
 
