@@ -3,6 +3,7 @@ import { DomainError } from './errors.js';
 import { sum } from './money.js';
 import { splitBill } from './split.js';
 import { validateBill } from './validate.js';
+import { isCalendarDate } from './dates.js';
 import { decidingDate, inForce, policyYearOf, regionFallbacks } from './select.js';
 import { screenIdentities } from './identity.js';
 import { assertInvariants } from './invariants.js';
@@ -91,6 +92,7 @@ function candidateOf(r: Run, chosen: Run): IdentityCandidate {
 function settleCandidates(input: SettleInput, only?: { category: string | null }): Settlement {
   validateBill(input.bill);
   const { bill, policy: pack, person, ledger, settlementDate } = input;
+  if (!isCalendarDate(settlementDate)) throw new DomainError('BILL_BAD_DATE', `settlement date is not a calendar date from 2000 to 2200: ${JSON.stringify(settlementDate)}`, { date: settlementDate });
   const date = decidingDate(bill, settlementDate, pack.decidingDate);
   const year = policyYearOf(date);
   checkApplicable(input, date, year);

@@ -8,4 +8,5 @@ export { billFromWire, billToWire, personFromWire, personToWire, ledgerToWire, l
 export * from './wire-schema.js';
 export { nationalView } from './national.js';
 export { DomainError } from './errors.js';
+export { isCalendarDate, YEAR_MIN, YEAR_MAX } from './dates.js';
 export type * from './types.js';

@@ -1,6 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import { DomainError } from './errors.js';
 import { Money } from './money.js';
+import { hasNul, isCalendarDate } from './dates.js';
 import type { Bill, BillLine } from './types.js';
 
 /*
@@ -10,7 +11,6 @@ import type { Bill, BillLine } from './types.js';
 
 const CLASSES = new Set(['A', 'B', 'C', 'OUT']);
 const KINDS = new Set(['drug', 'service', 'material']);
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const CENT = new Money('0.01');
 const MINUS_CENT = new Money('-0.01');
 
@@ -35,7 +35,10 @@ function checkHeader(bill: Bill): void {
   if (!bill.lines || bill.lines.length === 0) bad('BILL_EMPTY', `bill ${bill.visitNo} has no lines`);
   if (![1, 2, 3].includes(bill.hospital.level)) bad('BILL_BAD_LEVEL', `hospital level must be 1, 2 or 3 (got ${String(bill.hospital.level)})`);
   if (bill.visitType !== 'inpatient' && bill.visitType !== 'chronic_outpatient') bad('BILL_BAD_VISIT_TYPE', `unknown visit type ${String(bill.visitType)}`);
-  for (const d of [bill.admissionDate, bill.dischargeDate]) if (!DATE_RE.test(d)) bad('BILL_BAD_DATE', `not an ISO date: ${d}`);
+  for (const d of [bill.admissionDate, bill.dischargeDate]) {
+    if (!isCalendarDate(d)) bad('BILL_BAD_DATE', `not a calendar date from 2000 to 2200: ${JSON.stringify(d)}`, { date: d });
+  }
+  for (const t of [bill.visitNo, bill.hospital.id, bill.hospital.regionCode]) if (hasNul(t)) bad('BILL_BAD_TEXT', 'a bill text field contains NUL (\\u0000)');
   if (bill.dischargeDate < bill.admissionDate) {
     bad('BILL_DATES_INVERTED', `discharge ${bill.dischargeDate} is before admission ${bill.admissionDate}`, { admissionDate: bill.admissionDate, dischargeDate: bill.dischargeDate });
   }
@@ -71,6 +74,7 @@ function checkLineSize(l: BillLine, i: number): void {
 function checkLine(l: BillLine, i: number): void {
   if (!CLASSES.has(l.catalogClass)) badLine('BILL_UNKNOWN_CLASS', i, l, `unknown catalog class ${String(l.catalogClass)}`);
   if (!KINDS.has(l.kind)) badLine('BILL_UNKNOWN_KIND', i, l, `unknown item kind ${String(l.kind)}`);
+  if (hasNul(l.itemCode) || hasNul(l.name)) bad('BILL_BAD_TEXT', `line ${i}: item code or name contains NUL (\\u0000)`, { line: i });
   if (l.quantity.isNegative()) badLine('BILL_NEGATIVE_QUANTITY', i, l, `negative quantity ${l.quantity.toString()}`);
   if (l.unitPrice.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative unit price');
   if (l.amount.isNegative()) badLine('BILL_NEGATIVE_AMOUNT', i, l, 'negative amount');

@@ -10,13 +10,23 @@ export const MoneyS = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,2})?$', desc
 export const DecimalS = Type.String({ pattern: '^-?\\d+(\\.\\d+)?$', description: 'plain decimal string' });
 /** Quantities, unit prices and ratios on a bill line: bounded in length; validateBill sets the real limits. */
 export const LineDecimalS = Type.String({ pattern: '^-?\\d{1,12}(\\.\\d{1,12})?$', description: 'plain decimal string, at most 12 + 12 digits' });
-export const DateS = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO date (Asia/Shanghai civil date)' });
+/**
+ * A pattern cannot know that February has no 30th: it bounds the year to 2000–2200 and
+ * month and day to their ranges, and validateBill / isCalendarDate (./dates.ts) check
+ * that the day exists.
+ */
+export const DateS = Type.String({
+  pattern: '^(2[01]\\d\\d|2200)-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$',
+  description: 'ISO date (Asia/Shanghai civil date), year 2000–2200',
+});
+/** Free text PostgreSQL can store: `text` cannot hold NUL. */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
 const strict = { additionalProperties: false } as const;
 
 export const BillLineWireSchema = Type.Object(
   {
-    itemCode: Type.String({ minLength: 1, maxLength: 64 }),
-    name: Type.String({ maxLength: 200 }),
+    itemCode: Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL_PATTERN }),
+    name: Type.String({ maxLength: 200, pattern: NO_NUL_PATTERN }),
     kind: Type.Union([Type.Literal('drug'), Type.Literal('service'), Type.Literal('material')]),
     catalogClass: Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C'), Type.Literal('OUT')]),
     quantity: LineDecimalS,
@@ -30,8 +40,15 @@ export const BillLineWireSchema = Type.Object(
 
 export const BillWireSchema = Type.Object(
   {
-    visitNo: Type.String({ minLength: 1, maxLength: 64 }),
-    hospital: Type.Object({ id: Type.String({ minLength: 1 }), level: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]), regionCode: Type.String() }, strict),
+    visitNo: Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL_PATTERN }),
+    hospital: Type.Object(
+      {
+        id: Type.String({ minLength: 1, pattern: NO_NUL_PATTERN }),
+        level: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
+        regionCode: Type.String({ pattern: NO_NUL_PATTERN }),
+      },
+      strict,
+    ),
     visitType: Type.Union([Type.Literal('inpatient'), Type.Literal('chronic_outpatient')]),
     admissionDate: DateS,
     dischargeDate: DateS,

@@ -3,7 +3,8 @@ import { Compile } from 'typebox/compile';
 import { Money } from '../../src/domain/money.js';
 import { validateBill } from '../../src/domain/validate.js';
 import { billFromWire, billToWire, ledgerFromWire, ledgerToWire, settlementToWire } from '../../src/domain/wire.js';
-import { BillWireSchema, SettlementWireSchema } from '../../src/domain/wire-schema.js';
+import { BillWireSchema, DateS, SettlementWireSchema } from '../../src/domain/wire-schema.js';
+import { isCalendarDate } from '../../src/domain/index.js';
 import { applyDelta, ledgerDelta, ledgersEqual, negateDelta } from '../../src/domain/ledger.js';
 import { bill, ident, line, ledger, run } from './fixtures/build.js';
 
@@ -96,4 +97,37 @@ t.test('the bill wire schema bounds the digits of quantities and prices', async 
   t.ok(check.Check(ok));
   t.notOk(check.Check({ ...ok, lines: [{ ...ok.lines[0]!, quantity: '1'.repeat(13) }] }), '13 integer digits');
   t.notOk(check.Check({ ...ok, lines: [{ ...ok.lines[0]!, unitPrice: `1.${'0'.repeat(13)}` }] }), '13 decimals');
+});
+
+t.test('impossible or out-of-range dates are refused with BILL_BAD_DATE', async (t) => {
+  const bad = ['2026-02-30', '2023-02-29', '2022-04-31', '2022-13-01', '2022-00-10', '2022-06-00', '0000-01-01', '1999-12-31', '2201-01-01', '2250-06-01', '9999-12-31', '2022-6-1', ''];
+  for (const d of bad) {
+    t.notOk(isCalendarDate(d), `${JSON.stringify(d)} is not a calendar date`);
+    t.throws(() => validateBill({ ...bill('10.00'), admissionDate: d }), { code: 'BILL_BAD_DATE' }, `admission ${d}`);
+    t.throws(() => validateBill({ ...bill('10.00'), dischargeDate: d }), { code: 'BILL_BAD_DATE' }, `discharge ${d}`);
+  }
+  for (const d of ['2024-02-29', '2000-02-29', '2000-01-01', '2200-12-31', '2022-12-31']) t.ok(isCalendarDate(d), `${d} is a calendar date`);
+  t.notOk(isCalendarDate('2100-02-29'), '2100 is not a leap year');
+  t.throws(() => run({ pack: 'qiannan-2021', bill: bill('10.00'), settlementDate: '2022-06-31' }), { code: 'BILL_BAD_DATE' }, 'settlement date too');
+});
+
+t.test('the wire date schema refuses out-of-range years and months; NUL is refused in every bill text', async (t) => {
+  const date = Compile(DateS);
+  for (const d of ['0000-01-01', '1999-12-31', '2201-01-01', '9999-12-31', '2022-13-01', '2022-01-32', '2022-00-01']) t.notOk(date.Check(d), d);
+  for (const d of ['2000-01-01', '2200-12-31', '2022-06-10']) t.ok(date.Check(d), d);
+  const w = billToWire(bill('10.00'));
+  const check = Compile(BillWireSchema);
+  const nul = 'a\u0000b';
+  const variants = [
+    { ...w, visitNo: nul },
+    { ...w, hospital: { ...w.hospital, id: nul } },
+    { ...w, hospital: { ...w.hospital, regionCode: nul } },
+    { ...w, lines: [{ ...w.lines[0]!, itemCode: nul }] },
+    { ...w, lines: [{ ...w.lines[0]!, name: nul }] },
+  ];
+  for (const v of variants) {
+    t.notOk(check.Check(v), 'schema refuses NUL');
+    t.throws(() => validateBill(billFromWire(v)), { code: 'BILL_BAD_TEXT' }, 'validateBill refuses NUL');
+  }
+  t.ok(check.Check({ ...w, lines: [{ ...w.lines[0]!, name: '阿莫西林胶囊 0.25g' }] }), 'ordinary text passes');
 });
