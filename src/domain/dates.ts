@@ -27,6 +27,22 @@ export function isCalendarDate(s: unknown): boolean {
   return d <= (mo === 2 && isLeap(y) ? 29 : DAYS[mo - 1]!);
 }
 
+/** The day after `d` ("2020-02-28" → "2020-02-29", "2020-12-31" → "2021-01-01"). */
+export function nextDay(d: string): string {
+  let y = Number(d.slice(0, 4));
+  let m = Number(d.slice(5, 7));
+  let day = Number(d.slice(8, 10)) + 1;
+  if (day > (m === 2 && isLeap(y) ? 29 : (DAYS[m - 1] ?? 31))) {
+    day = 1;
+    m += 1;
+  }
+  if (m === 13) {
+    m = 1;
+    y += 1;
+  }
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
 /** A text field PostgreSQL can store: `text` cannot hold NUL. */
 export function hasNul(s: string): boolean {
   return s.includes('\u0000');

@@ -61,3 +61,26 @@ t.test('registered poor keep an uncapped CI; other poor stop at the cap', async 
   t.equal(paid(open, 'critical_illness'), '19773.00'); // 30420 × 65%
   t.equal(open.layers[1]!.limitBefore, null);
 });
+
+t.test('a registry correction does not interrupt a continuing 低保 recognition (次月生效 is for new people only)', async (t) => {
+  const at = (discharge: string, identities: ReturnType<typeof ident>[]) => run({ pack: P, bill: bill('100000.00', { discharge }), identities });
+  const touching = [ident('dibao', '2019-01-01', '2020-05-14'), ident('dibao', '2020-05-15')];
+  t.equal(at('2020-05-20', touching).identity.used, 'dibao', 'new window the day after the old one ends: no gap');
+  t.equal(at('2020-05-15', touching).identity.used, 'dibao', 'valid on the correction day itself');
+  const overlapping = [ident('dibao', '2019-01-01', '2020-05-20'), ident('dibao', '2020-05-10')];
+  t.equal(at('2020-05-25', overlapping).identity.used, 'dibao', 'overlapping windows: no gap');
+  const reversedOrder = [ident('dibao', '2020-05-15'), ident('dibao', '2019-01-01', '2020-05-14')];
+  t.equal(at('2020-05-20', reversedOrder).identity.used, 'dibao', 'order of the identities does not matter');
+});
+
+t.test('a recognition after a gap, or a corrected window of a new person, still waits for the next month', async (t) => {
+  const at = (discharge: string, identities: ReturnType<typeof ident>[]) => run({ pack: P, bill: bill('100000.00', { discharge }), identities });
+  const gap = [ident('dibao', '2019-01-01', '2020-03-31'), ident('dibao', '2020-05-15')];
+  t.equal(at('2020-05-20', gap).identity.used, null, 'a month without recognition: the new window starts on 2020-06-01');
+  t.equal(at('2020-06-01', gap).identity.used, 'dibao');
+  const otherCategory = [ident('dibian', '2019-01-01', '2020-05-14'), ident('dibao', '2020-05-15')];
+  t.not(at('2020-05-20', otherCategory).identity.used, 'dibao', 'a window of another category is not continued');
+  const newThenCorrected = [ident('dibao', '2020-03-15', '2020-03-20'), ident('dibao', '2020-03-21')];
+  t.equal(at('2020-03-25', newThenCorrected).identity.used, null, 'the chain of a new person starts next month');
+  t.equal(at('2020-04-01', newThenCorrected).identity.used, 'dibao');
+});
