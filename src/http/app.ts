@@ -8,8 +8,10 @@ import type { SettlementHooks } from '../services/settle.js';
 import { genReqId, loggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { inputGuardPlugin } from './plugins/input-guard.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
+import { calendarDateFormat } from './schemas/common.js';
 import { healthRoutes } from './routes/health.js';
 import { hospitalRoutes } from './routes/hospitals.js';
 import { identityImportRoutes } from './routes/identity-imports.js';
@@ -41,13 +43,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     bodyLimit: 5 * 1024 * 1024,
     // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false }, plugins: [calendarDateFormat] },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   await errorsPlugin(app);
+  await inputGuardPlugin(app);
   await swaggerPlugin(app, { ui: opts.docs ?? true });
   await authPlugin(app, { db: opts.db });
   await rateLimitPlugin(app, { max: opts.config.RATE_LIMIT_MAX, windowSeconds: opts.config.RATE_LIMIT_WINDOW_SECONDS });

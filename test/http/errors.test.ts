@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P } from '../helpers/fixtures.js';
 
@@ -60,4 +61,66 @@ t.test('a server fault is a 500 that names the request id and leaks nothing', as
   t.equal(r.json().code, 'INTERNAL');
   t.notMatch(r.body, /secret|hunter2|xyz|stack/);
   t.equal(r.json().details.requestId, r.headers['x-request-id']);
+});
+
+t.test('impossible calendar dates are 400 VALIDATION_FAILED, never a PostgreSQL 500', async (t) => {
+  for (const q of ['from=2026-02-30', 'to=2025-02-29', 'from=2026-13-01', 'from=2026-06-00']) {
+    await refused(t, await call('GET', `/v1/settlements?${q}`), 400, 'VALIDATION_FAILED');
+  }
+  t.equal((await call('GET', '/v1/settlements?from=2024-02-29&to=2024-03-01')).statusCode, 200, 'a leap day is a date');
+  await refused(t, await call('POST', '/v1/settlements/preview', { body: bill({ admissionDate: '2026-02-30', dischargeDate: '2026-03-02' }) }), 400, 'VALIDATION_FAILED');
+  await refused(t, await call('POST', '/v1/hospitals', { body: { code: 'D-1', name: '日期医院', level: 1, regionCode: '330300', designatedFrom: '2026-02-30' } }), 400, 'VALIDATION_FAILED');
+  await refused(t, await call('POST', `/v1/hospitals/${H.WZ3}/changes`, { body: { effectiveFrom: '2031-04-31' } }), 400, 'VALIDATION_FAILED');
+  const row = { idCard: '330302198001011231', category: 'dibao', validFrom: '2026-02-30' };
+  await refused(t, await call('POST', '/v1/identity-imports', { body: { batchId: 'bad-date', source: 'civil_affairs', rows: [row] } }), 400, 'VALIDATION_FAILED');
+});
+
+t.test('a NUL character anywhere the service reads is 400 VALIDATION_FAILED naming where', async (t) => {
+  const nul = async (r: { statusCode: number; json(): any }, where: RegExp) => {
+    await refused(t, r, 400, 'VALIDATION_FAILED');
+    t.match(r.json().details.errors?.[0]?.path, where);
+  };
+  await nul(await call('POST', '/v1/settlements', { body: bill(), key: 'a\0b' }), /headers\/idempotency-key/);
+  await nul(await call('GET', '/v1/settlements?person=a%00b'), /querystring\/person/);
+  await nul(await call('GET', '/v1/settlements?hospital=a%00b'), /querystring\/hospital/);
+  await nul(await call('GET', '/v1/settlements/by-key/a%00b'), /params\/idempotencyKey/);
+  await nul(await call('GET', '/v1/settlements/by-key/a%00b', { as: { role: 'hospital', hospital: H.WZ2 } }), /params\/idempotencyKey/);
+  await nul(await call('GET', '/v1/persons?idCard=3303%00', { as: 'ops' }), /querystring\/idCard/);
+  await nul(await call('GET', '/v1/identity-imports/a%00b'), /params\/batchId/);
+  await nul(await call('GET', '/v1/policies/a%00b'), /params\/id/);
+  await nul(await call('POST', '/v1/settlements', { body: bill({ visitNo: 'V\0-1' }), key: 'k-nul-1' }), /body\/visitNo/);
+  const b = bill();
+  await nul(await call('POST', '/v1/settlements/preview', { body: { ...b, lines: [b.lines[0]!, { ...b.lines[1]!, name: '头孢\0' }] } }), /body\/lines\/1\/name/);
+  await nul(await call('POST', '/v1/hospitals', { body: { code: 'N-1', name: 'a\0b', level: 1, regionCode: '330300', designatedFrom: '2026-01-01' } }), /body\/name/);
+  await nul(await call('POST', '/v1/persons', { body: { id: 'P-NUL', name: '\0', idCard: '330302198505051236', insuredRegion: '330300', scheme: 'employee' } }), /body\/name/);
+  await nul(await call('POST', '/v1/keys', { body: { label: 'k\0', role: 'ops' } }), /body\/label/);
+  await nul(await call('POST', '/v1/policies', { body: { id: 'p', notes: { 'k\0': 1 } } }), /body\/notes/);
+  await nul(await call('POST', '/v1/identity-imports?batchId=csv-nul&source=civil_affairs', { body: 'id_card,category,valid_from,valid_to\n3303\0,dibao,2026-01-01,\n', headers: { 'content-type': 'text/csv' } }), /body/);
+  const s = (await call('POST', '/v1/settlements', { body: bill(), key: 'k-nul-ok' })).json();
+  await nul(await call('POST', `/v1/settlements/${s.id}/reversal`, { body: { reason: 'oops\0' } }), /body\/reason/);
+  t.equal((await call('GET', '/v1/settlements/by-key/k-nul-1')).statusCode, 404, 'nothing was written');
+});
+
+t.test('last line of defence: a PostgreSQL data exception on a value the request brought is 400, on any other value 500', async (t) => {
+  const x = await testApp(t);
+  // Routes outside /v1 (no API key) that hand values to PostgreSQL without validating them.
+  x.app.post('/test/cast', async (req) => {
+    const b = req.body as { v: string; type: 'date' | 'uuid' | 'int' | 'num' };
+    const cast = { date: sql`${b.v}::date`, uuid: sql`${b.v}::uuid`, int: sql`${b.v}::int`, num: sql`${b.v}::numeric(14,2)` }[b.type];
+    return (await sql<{ v: unknown }>`SELECT ${cast} AS v`.execute(x.db)).rows[0];
+  });
+  x.app.get('/test/by-id/:id', async (req) => (await sql`SELECT ${(req.params as { id: string }).id}::uuid AS v`.execute(x.db)).rows[0]);
+  x.app.get('/test/own-bug', async () => (await sql`SELECT '2026-02-30'::date AS v`.execute(x.db)).rows[0]);
+  x.app.get('/test/own-overflow', async () => (await sql`SELECT 1e13::numeric(14,2) AS v`.execute(x.db)).rows[0]);
+  for (const [type, v] of [['date', '2026-02-30'], ['date', 'yesterday-ish'], ['uuid', 'abc'], ['int', '99999999999'], ['num', '1e13']] as const) {
+    const r = await x.app.inject({ method: 'POST', url: '/test/cast', payload: { type, v } });
+    await refused(t, r, 400, 'VALIDATION_FAILED');
+    t.notMatch(r.body, /SELECT|numeric\(14/, 'no SQL in the answer');
+  }
+  await refused(t, await x.app.inject({ method: 'GET', url: '/test/by-id/not-a-uuid' }), 400, 'VALIDATION_FAILED');
+  const overflow = await x.app.inject({ method: 'GET', url: '/test/own-overflow' });
+  t.equal(overflow.statusCode, 500, 'an overflow with no request body to blame stays a 500');
+  const own = await x.app.inject({ method: 'GET', url: '/test/own-bug' });
+  t.equal(own.statusCode, 500, 'a bad value of our own making stays a 500');
+  t.equal(own.json().code, 'INTERNAL');
 });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
+import { clientDataException } from '../data-exceptions.js';
 import { AppError, statusOfCode } from '../errors.js';
 
 /**
@@ -35,6 +36,12 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
 export async function errorsPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err, req, reply) => {
     const wire = toWireError(err);
+    const sqlstate = wire ? undefined : clientDataException(err, req);
+    if (sqlstate !== undefined) {
+      req.log.warn({ sqlstate, err }, 'request data refused by PostgreSQL: a validation is missing');
+      const message = `a value in the request cannot be stored or compared: ${(err as Error).message}`;
+      return reply.code(400).send({ code: 'VALIDATION_FAILED', message, details: { errors: [{ path: '', message: (err as Error).message }] } });
+    }
     if (wire) {
       req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
       return reply.code(wire.status).send(wire.body);

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateS } from '../../domain/wire-schema.js';
+import { CalendarDateS } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const Level = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级)' });
@@ -12,8 +13,8 @@ export const HospitalCreateSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     level: Level,
     regionCode: Region,
-    designatedFrom: DateS,
-    designatedTo: Type.Optional(Type.Union([DateS, Type.Null()])),
+    designatedFrom: CalendarDateS,
+    designatedTo: Type.Optional(Type.Union([CalendarDateS, Type.Null()])),
   },
   { ...strict, $id: 'HospitalCreate' },
 );
@@ -21,7 +22,7 @@ export type HospitalCreate = Static<typeof HospitalCreateSchema>;
 
 export const HospitalChangeSchema = Type.Object(
   {
-    effectiveFrom: DateS,
+    effectiveFrom: CalendarDateS,
     designated: Type.Boolean({ default: true, description: 'false ends the designation the day before effectiveFrom' }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     level: Type.Optional(Level),

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateS } from '../../domain/wire-schema.js';
+import { CalendarDateS } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 export const BatchIdS = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$', description: "the department's batch id; re-sending it is safe (idempotent)" });
@@ -9,8 +10,8 @@ export const ImportRowSchema = Type.Object(
   {
     idCard: Type.String({ minLength: 1, maxLength: 32, description: 'resident ID-card number (GB 11643)' }),
     category: Type.String({ minLength: 1, maxLength: 40, description: 'identity category code, as the policy packs define it (dibao, tekun, …)' }),
-    validFrom: DateS,
-    validTo: Type.Optional(Type.Union([DateS, Type.Null()])),
+    validFrom: CalendarDateS,
+    validTo: Type.Optional(Type.Union([CalendarDateS, Type.Null()])),
   },
   strict,
 );

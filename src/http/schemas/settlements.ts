@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { BillLineWireSchema, DateS, LedgerWireSchema, MoneyS, SettlementWireSchema } from '../../domain/wire-schema.js';
+import { CalendarDateS } from './common.js';
 
 /*
  * Wire shapes of the settlement API. The engine's schemas (wire-schema.ts) describe the
@@ -17,8 +18,8 @@ export const SettleRequestSchema = Type.Object(
     personId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'insured person id (registry)' }),
     visitNo: Type.String({ minLength: 1, maxLength: 64, description: "the hospital's visit / bill number (mdtrt_id)" }),
     visitType: Type.Union([Type.Literal('inpatient'), Type.Literal('chronic_outpatient')]),
-    admissionDate: DateS,
-    dischargeDate: DateS,
+    admissionDate: CalendarDateS,
+    dischargeDate: CalendarDateS,
     referral: Type.Boolean({ description: '规范转诊: came through a regular referral' }),
     lines: Type.Array(BillLineWireSchema, { minItems: 1, maxItems: 10000 }),
   },
@@ -97,8 +98,8 @@ export const ListQuerySchema = Type.Object(
   {
     hospital: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'hospital code' })),
     person: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    from: Type.Optional(DateS),
-    to: Type.Optional(DateS),
+    from: Type.Optional(CalendarDateS),
+    to: Type.Optional(CalendarDateS),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   },
