@@ -56,21 +56,23 @@ export function payOnSegment(bands: readonly DecBand[], start: Decimal, end: Dec
 }
 
 /**
- * The largest base x such that paying [0, x) stays within `limit`; null when the
- * limit can never be reached (every band from some point pays 0%).
+ * The largest length x such that paying [start, start + x) stays within `limit`; null
+ * when the limit can never be reached (every band from some point pays 0%).
  */
-export function baseCoveredByLimit(bands: readonly DecBand[], limit: Decimal): Decimal | null {
+export function baseCoveredByLimit(bands: readonly DecBand[], limit: Decimal, start: Decimal = ZERO): Decimal | null {
   let left: Decimal = limit;
   for (let i = 0; i < bands.length; i++) {
     const band = bands[i]!;
     const next = bands[i + 1]?.from ?? null;
-    const width = next === null ? null : next.minus(band.from);
+    if (next !== null && next.lessThanOrEqualTo(start)) continue;
+    const lo = max(start, band.from);
+    const width = next === null ? null : next.minus(lo);
     if (band.ratio.isZero()) {
       if (width === null) return null;
       continue;
     }
     const reach = left.dividedBy(band.ratio);
-    if (width === null || reach.lessThanOrEqualTo(width)) return band.from.plus(reach);
+    if (width === null || reach.lessThanOrEqualTo(width)) return lo.plus(reach).minus(start);
     left = left.minus(width.times(band.ratio));
   }
   return null;

@@ -21,6 +21,7 @@ export const LEDGER_MONEY_FIELDS = [
   'ciDeductibleConsumed',
   'ciPaid',
   'assistancePaid',
+  'assistanceBase',
   'assistanceDeductibleConsumed',
   'tiltPaid',
   'patientInScopeBurden',

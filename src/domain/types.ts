@@ -89,6 +89,12 @@ export interface Ledger {
   ciPaid: Decimal;
   /** Medical-assistance paid this year (shared by inpatient and chronic outpatient). */
   assistancePaid: Decimal;
+  /**
+   * Assistance base accumulated this year, after the assistance deductible: the running
+   * total the rising assistance bands (分段救助) are read against. Zero in ledgers stored
+   * before it existed.
+   */
+  assistanceBase: Decimal;
   /** Assistance deductible consumed this year (annual assistance deductibles). */
   assistanceDeductibleConsumed: Decimal;
   /** Tilted assistance paid this year. */

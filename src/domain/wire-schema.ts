@@ -81,6 +81,8 @@ export const LedgerWireSchema = Type.Object(
     ciDeductibleConsumed: MoneyS,
     ciPaid: MoneyS,
     assistancePaid: MoneyS,
+    /** Always written; optional so ledgers stored before the field existed still validate (read as 0). */
+    assistanceBase: Type.Optional(MoneyS),
     assistanceDeductibleConsumed: MoneyS,
     tiltPaid: MoneyS,
     extraPaid: Type.Record(Type.String(), MoneyS),

@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { DomainError } from './errors.js';
-import { fmt, parseDecimal, parseMoney } from './money.js';
+import { ZERO, fmt, parseDecimal, parseMoney } from './money.js';
 import { ledgerDelta, LEDGER_MONEY_FIELDS } from './ledger.js';
 import { nationalView } from './national.js';
 import type { Bill, Ledger, Person, Settlement } from './types.js';
@@ -87,7 +87,11 @@ export function ledgerToWire(l: Ledger): LedgerWire {
 
 export function ledgerFromWire(w: LedgerWire): Ledger {
   const l = { year: w.year, inpatientAdmissions: w.inpatientAdmissions } as Ledger;
-  for (const f of LEDGER_MONEY_FIELDS) l[f] = num('LEDGER_BAD_NUMBER', `ledger ${f}`, parseMoney, w[f]);
+  for (const f of LEDGER_MONEY_FIELDS) {
+    const v = w[f];
+    // assistanceBase came later: a ledger stored before it has none, and its bands restart at 0.
+    l[f] = v === undefined && f === 'assistanceBase' ? ZERO : num('LEDGER_BAD_NUMBER', `ledger ${f}`, parseMoney, v ?? '');
+  }
   l.extraPaid = Object.fromEntries(Object.entries(w.extraPaid).map(([k, v]) => [k, num('LEDGER_BAD_NUMBER', `ledger extraPaid.${k}`, parseMoney, v)]));
   return l;
 }

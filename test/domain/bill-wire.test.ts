@@ -3,7 +3,7 @@ import { Compile } from 'typebox/compile';
 import { Money } from '../../src/domain/money.js';
 import { validateBill } from '../../src/domain/validate.js';
 import { billFromWire, billToWire, ledgerFromWire, ledgerToWire, settlementToWire } from '../../src/domain/wire.js';
-import { BillWireSchema, DateS, SettlementWireSchema } from '../../src/domain/wire-schema.js';
+import { BillWireSchema, DateS, LedgerWireSchema, SettlementWireSchema } from '../../src/domain/wire-schema.js';
 import { isCalendarDate } from '../../src/domain/index.js';
 import { applyDelta, ledgerDelta, ledgersEqual, negateDelta } from '../../src/domain/ledger.js';
 import { bill, ident, line, ledger, run } from './fixtures/build.js';
@@ -130,4 +130,20 @@ t.test('the wire date schema refuses out-of-range years and months; NUL is refus
     t.throws(() => validateBill(billFromWire(v)), { code: 'BILL_BAD_TEXT' }, 'validateBill refuses NUL');
   }
   t.ok(check.Check({ ...w, lines: [{ ...w.lines[0]!, name: '阿莫西林胶囊 0.25g' }] }), 'ordinary text passes');
+});
+
+t.test('a ledger stored before assistanceBase existed still loads, with the field at 0', async (t) => {
+  const w = ledgerToWire(ledger(2022, { assistanceBase: '123.45', assistancePaid: '80.00' }));
+  t.equal(w.assistanceBase, '123.45');
+  const { assistanceBase: _old, ...stored } = w;
+  const l = ledgerFromWire(stored);
+  t.equal(l.assistanceBase.toFixed(2), '0.00');
+  t.equal(l.assistancePaid.toFixed(2), '80.00');
+  t.ok(Compile(LedgerWireSchema).Check(stored), 'the old shape still matches LedgerWireSchema');
+  t.throws(() => ledgerFromWire({ ...w, assistanceBase: 'x' }), { code: 'LEDGER_BAD_NUMBER' });
+  const s = run({ pack: 'wenzhou-2019', bill: bill('50000.00', { discharge: '2020-06-01' }), identities: [ident('dibao')] });
+  const d = ledgerDelta(s.ledgerBefore, s.ledgerAfter);
+  t.ok(d.assistanceBase.greaterThan(0));
+  t.ok(ledgersEqual(applyDelta(s.ledgerAfter, negateDelta(d)), s.ledgerBefore), 'a reversal restores assistanceBase too');
+  t.equal(settlementToWire(s).ledgerDelta.assistanceBase, d.assistanceBase.toFixed(2));
 });

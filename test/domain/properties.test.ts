@@ -28,6 +28,7 @@ const ledgerArb = fc.record({
   ciBase: fc.integer({ min: 0, max: 400_000 }),
   ciPaid: fc.integer({ min: 0, max: 300_000 }),
   assistancePaid: fc.integer({ min: 0, max: 90_000 }),
+  assistanceBase: fc.integer({ min: 0, max: 60_000 }),
   tiltPaid: fc.integer({ min: 0, max: 100_000 }),
 });
 const scenario = fc.record({

@@ -27,6 +27,7 @@ const ledgerArb = fc.record({
   ciBase: yuanArb(60_000),
   ciPaid: yuanArb(60_000),
   assistancePaid: yuanArb(30_000),
+  assistanceBase: yuanArb(60_000),
   assistanceDeductibleConsumed: yuanArb(3_000),
   tiltPaid: yuanArb(30_000),
   extra: yuanArb(30_000),

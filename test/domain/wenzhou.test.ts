@@ -84,3 +84,15 @@ t.test('a recognition after a gap, or a corrected window of a new person, still 
   t.equal(at('2020-03-25', newThenCorrected).identity.used, null, 'the chain of a new person starts next month');
   t.equal(at('2020-04-01', newThenCorrected).identity.used, 'dibao');
 });
+
+t.test('分段救助 reads the bands on the year’s running assistance base, not per settlement', async (t) => {
+  const first = run({ pack: P, bill: bill('100000.00', { discharge: '2020-06-01' }), identities: [ident('dibao')] });
+  t.equal(first.ledgerAfter.assistanceBase.toFixed(2), '9507.06', 'the net assistance base is accumulated');
+  // 15,000 already this year: 5,000 × 70% + 4,507.06 × 75% = 6,880.295 → 6,880.30.
+  const later = run({ pack: P, bill: bill('100000.00', { discharge: '2020-06-01' }), identities: [ident('dibao')], ledger: ledger(2020, { assistanceBase: '15000.00' }) });
+  t.equal(paid(later, 'assistance'), '6880.30');
+  t.same(later.layers.find((l) => l.layer === 'assistance')!.bands.map((b) => [b.from.toFixed(2), b.amount.toFixed(2)]), [['0.00', '5000.00'], ['20000.00', '4507.06']]);
+  t.equal(later.ledgerAfter.assistanceBase.toFixed(2), '24507.06');
+  const above = run({ pack: P, bill: bill('100000.00', { discharge: '2020-06-01' }), identities: [ident('dibao')], ledger: ledger(2020, { assistanceBase: '30000.00' }) });
+  t.equal(paid(above, 'assistance'), '7130.30', 'all above 20,000: 9,507.06 × 75% = 7,130.295 → 7,130.30');
+});

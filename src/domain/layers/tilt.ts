@@ -18,7 +18,7 @@ function tiltBase(t: TiltPolicy, ctx: LayerCtx, assist: AssistanceOutcome, inclu
   const left = poolBase(ctx.pool, includesPre);
   if (t.baseKind === 'remaining') return left;
   if (assist.bands === null || assist.limitBefore === null) return ZERO;
-  const covered = baseCoveredByLimit(assist.bands, assist.limitBefore);
+  const covered = baseCoveredByLimit(assist.bands, assist.limitBefore, assist.start);
   return covered === null ? ZERO : min(left, nonNeg(assist.net.minus(covered)));
 }
 
