@@ -70,3 +70,10 @@ t.test('every numeric leaf of every pack is covered by a citation', async (t) =>
   for (const p of packs) walkLeaves(p, ({ value }) => void (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) && numbers++));
   t.ok(numbers > 100, `${numbers} numeric-looking leaves checked by the loader`);
 });
+
+t.test('Qiannan’s later-admission count is marked assumed: it counts every admission, the text only referred ones at the same level', async (t) => {
+  const c = (base()['citations'] as Record<string, { assumed?: boolean; reason?: string }>)['/basic/laterAdmissions'];
+  t.equal(c?.assumed, true);
+  t.match(c?.reason ?? '', /inpatientAdmissions/);
+  t.match(c?.reason ?? '', /同级别/);
+});
