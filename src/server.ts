@@ -42,6 +42,8 @@ async function main(): Promise<void> {
     const address = await app.listen({ host: config.HOST, port: config.PORT });
     app.log.info({ migrations: migrated.map((m) => m.migrationName), policies: packs, embedded: !!embedded }, 'ready');
     if (demo) printBanner(config, address, demo.apiKey, demo.adminKey);
+    // The operational CLIs (keys, import:identities, migrate) take DATABASE_URL; say where the embedded server is.
+    if (embedded) console.error(`  Embedded PostgreSQL for the CLIs: DATABASE_URL=${embedded.url} npm run keys -- list\n`);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
     process.exitCode = 1;
