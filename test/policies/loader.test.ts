@@ -77,3 +77,22 @@ t.test('Qiannan’s later-admission count is marked assumed: it counts every adm
   t.match(c?.reason ?? '', /inpatientAdmissions/);
   t.match(c?.reason ?? '', /同级别/);
 });
+
+t.test('a money switch without a citation is refused', async (t) => {
+  rejects(t, (p) => delete p['citations']['/tilt/requiresReferral'], '/tilt/requiresReferral', /switch true has no citation/);
+  rejects(t, (p) => delete p['citations']['/criticalIllness/basicDeductibleEntersBase'], '/criticalIllness/basicDeductibleEntersBase', /no citation/);
+});
+
+t.test('every money switch of every pack is covered by a citation', async (t) => {
+  let n = 0;
+  for (const p of packs) {
+    const cites = (p as unknown as { citations: Record<string, unknown> }).citations;
+    walkLeaves(p, ({ pointer, value }) => {
+      if (typeof value !== 'boolean' || !/^\/(basic|criticalIllness|assistance|tilt|extraLayers)\//.test(pointer)) return;
+      n++;
+      const covered = Object.keys(cites).some((c) => pointer === c || pointer.startsWith(`${c}/`));
+      t.ok(covered, `${p.id} ${pointer}`);
+    });
+  }
+  t.ok(n > 30, `${n} switches checked`);
+});
