@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     if (!url) {
       console.error(`starting embedded PostgreSQL in ${config.PG_DATA_DIR} …`);
       embedded = await startEmbeddedPostgres({ dataDir: config.PG_DATA_DIR });
-      url = embedded.url;
+      // The service talks to it over its unix socket (cheaper per round trip); CLIs get the TCP URL.
+      url = embedded.socketUrl ?? embedded.url;
     }
     db = createDb({ url, poolMax: config.DB_POOL_MAX });
     const migrated = await migrateToLatest(db);
