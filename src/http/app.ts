@@ -30,6 +30,8 @@ export interface AppOptions {
   clock?: Clock;
   /** false = no logs (tests); default: pino at config.LOG_LEVEL. */
   logger?: boolean;
+  /** Where pino writes its JSON lines (default stdout); tests capture them here. */
+  logStream?: { write(line: string): void };
   hooks?: SettlementHooks;
   /** Serve the Swagger UI at /docs (default true). */
   docs?: boolean;
@@ -38,7 +40,7 @@ export interface AppOptions {
 /** Builds the application. It never listens: server.ts owns the process, tests use inject(). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger === false ? false : loggerOptions(opts.config.LOG_LEVEL),
+    logger: opts.logger === false ? false : loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
     genReqId,
     requestIdHeader: false,
     bodyLimit: 5 * 1024 * 1024,

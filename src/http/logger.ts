@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyServerOptions } from 'fastify';
+import pino from 'pino';
 
 /**
- * pino options: JSON lines with the request id on every line of a request, and personal
- * data redacted wherever it appears in a logged object (ID-card numbers, names, phones).
- * Request bodies are never logged.
+ * pino options: JSON lines with the request id on every line of a request, and no
+ * personal data (ID-card numbers, names, phones) anywhere:
+ *   - request and response bodies are never logged (fastify logs neither);
+ *   - a request is logged by its method and path: the query string is dropped, since
+ *     the HIS look-up carries the ID-card number there (GET /v1/persons?idCard=);
+ *   - fields with a personal name are redacted wherever they appear in a logged object;
+ *   - errors lose PostgreSQL's `detail` (it quotes the failing row: names, ID cards), and
+ *     digit runs shaped like an ID-card or mobile number are masked in every message and
+ *     stack, so an error that quotes a value cannot carry one out.
  */
 const PERSONAL = ['idCard', 'id_card', 'idCardNo', 'name', 'personName', 'patientName', 'phone', 'mobile', 'telephone'];
 export const REDACT_PATHS = [
@@ -14,13 +21,32 @@ export const REDACT_PATHS = [
   ...PERSONAL.map((k) => `*.*.${k}`),
 ];
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+/** 18-character (and old 15-digit) resident ID-card numbers and mainland mobile numbers. */
+const ID_OR_PHONE = /(?<!\d)(\d{17}[\dXx]|\d{15}|1[3-9]\d{9})(?![\dXx])/g;
+export const maskNumbers = (s: string): string => s.replace(ID_OR_PHONE, (m) => `${m.slice(0, 3)}***${m.slice(-2)}`);
+
+/** The path of a request URL, without the query string. */
+export const pathOf = (url: string): string => url.split('?', 1)[0]!;
+
+function errSerializer(err: Error): { type: string; message: string; stack: string; [k: string]: unknown } {
+  const { detail: _row, ...out } = pino.stdSerializers.err(err);
+  return { ...out, message: maskNumbers(out.message), stack: maskNumbers(out.stack) };
+}
+
+export function loggerOptions(level: string, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // Keep the request id on every line; name the duration in milliseconds.
     serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url }),
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: pathOf(req.url) }),
+      err: errSerializer,
+    },
+    hooks: {
+      // Messages are ours, but some quote a request value (an Idempotency-Key, a visit number).
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => (typeof a === 'string' ? maskNumbers(a) : a)) as Parameters<typeof method>);
+      },
     },
   };
 }
