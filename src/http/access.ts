@@ -9,11 +9,15 @@ import type { Role } from '../services/api-keys.js';
  *   settlement  – the settlement :id must belong to the key's hospital, else 404 as if
  *                 it did not exist (ids must not leak across hospitals);
  *   by-key      – the same for the settlement of an Idempotency-Key;
- *   list        – ?hospital= defaults to the key's hospital; another one is 403.
+ *   list        – ?hospital= defaults to the key's hospital; another one is 403;
+ *   patient     – the person :id must have a settlement (active or reversed) at the key's
+ *                 hospital, else 404 PERSON_NOT_FOUND exactly as for an unknown person: a
+ *                 HIS reads the accumulators (5206) of its own patients, and must not
+ *                 learn who else is insured. Before a first settlement it uses preview.
  * Roles without a hospital (ops, admin) are never scoped.
  */
 
-export type Scope = 'none' | 'bill' | 'settlement' | 'by-key' | 'list';
+export type Scope = 'none' | 'bill' | 'settlement' | 'by-key' | 'list' | 'patient';
 
 export interface Access {
   roles: readonly Role[];
@@ -31,7 +35,7 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   'GET /v1/settlements/:id/slip': { roles: READERS, scope: 'settlement' },
   'POST /v1/settlements/:id/reversal': { roles: ['hospital'], scope: 'settlement' },
   'POST /v1/settlements/:id/replay': { roles: ['ops'], scope: 'none' },
-  'GET /v1/persons/:id/ledger': { roles: ['hospital', 'ops'], scope: 'none' },
+  'GET /v1/persons/:id/ledger': { roles: ['hospital', 'ops'], scope: 'patient' },
   'GET /v1/persons': { roles: ['hospital', 'ops'], scope: 'none' },
   'GET /v1/persons/:id': { roles: ['ops', 'admin'], scope: 'none' },
   'POST /v1/persons': { roles: ['admin'], scope: 'none' },

@@ -36,7 +36,7 @@ const rows: Array<[string, Req, number[]]> = [
   ['slip', { method: 'GET', url: `/v1/settlements/${S.id}/slip?format=text` }, [200, 404, 200, 404, 200, n]],
   ['reversal', { method: 'POST', url: `/v1/settlements/${R.id}/reversal`, body: () => ({ reason: 'matrix' }) }, [201, 404, n, n, n, n]],
   ['replay', { method: 'POST', url: `/v1/settlements/${S.id}/replay`, body: () => ({}) }, [n, n, n, n, 200, n]],
-  ['ledger', { method: 'GET', url: `/v1/persons/${P.DIBAO}/ledger` }, [200, 200, n, n, 200, n]],
+  ['ledger', { method: 'GET', url: `/v1/persons/${P.DIBAO}/ledger` }, [200, 404, n, n, 200, n]],
   ['person look-up', { method: 'GET', url: '/v1/persons?idCard=330302198001011231' }, [200, 200, n, n, 200, n]],
   ['person record', { method: 'GET', url: `/v1/persons/${P.DIBAO}` }, [n, n, n, n, 200, 200]],
   ['create person', { method: 'POST', url: '/v1/persons', body: (c) => ({ id: `P-M-${c}`, name: '矩阵', idCard: '330302198505051236', insuredRegion: '330300', scheme: 'employee' }) }, [n, n, n, n, n, 201]],
@@ -61,7 +61,7 @@ t.test('role × endpoint × own/other hospital', async (t) => {
       const r = await call(req.method, req.url, { as, ...(req.body ? { body: req.body(i) } : {}), ...(req.key ? { key: req.key(i) } : {}) });
       t.equal(r.statusCode, expected[i], `${name} as ${who}: ${r.statusCode === expected[i] ? '' : r.body.slice(0, 200)}`);
       if (expected[i] === 403 && r.statusCode === 403) t.match(r.json().code, /^(FORBIDDEN|HOSPITAL_MISMATCH)$/);
-      if (expected[i] === 404 && r.statusCode === 404) t.equal(r.json().code, 'SETTLEMENT_NOT_FOUND', 'other hospitals’ settlements do not exist for this key');
+      if (expected[i] === 404 && r.statusCode === 404) t.equal(r.json().code, req.url.includes('/persons/') ? 'PERSON_NOT_FOUND' : 'SETTLEMENT_NOT_FOUND', 'other hospitals’ data does not exist for this key');
     }
   }
 });
@@ -127,6 +127,22 @@ t.test('settling and reversing write their audit rows with the key that did it',
   const reversal = rows.find((r) => r.action === 'settlement.reverse');
   t.equal(reversal?.key_id, own.id);
   t.equal(rows.filter((r) => r.action === 'settlement.create').length, (await ctx.db.selectFrom('settlements').select('id').where('kind', '=', 'settlement').execute()).length, 'one row per settlement');
+});
+
+t.test('a hospital key reads the ledger only of persons it has settled for; the refusal is a plain 404', async (t) => {
+  const other = { role: 'hospital', hospital: H.WZ3 } as const;
+  const unknown = await call('GET', '/v1/persons/P-NOBODY/ledger', { as: other });
+  const hidden = await call('GET', `/v1/persons/${P.TEKUN}/ledger`, { as: other });
+  t.equal(hidden.statusCode, 404);
+  t.equal(hidden.json().code, unknown.json().code, 'an existing person looks like an unknown one');
+  t.equal(unknown.json().code, 'PERSON_NOT_FOUND');
+  t.equal((await call('GET', `/v1/persons/${P.TEKUN}/ledger`, { as: 'ops' })).statusCode, 200, 'ops reads every ledger');
+  const s = await call('POST', '/v1/settlements', { body: bill({ hospitalCode: H.WZ3, personId: P.TEKUN }), key: 'k-ledger-wz3' });
+  t.equal(s.statusCode, 201);
+  t.equal((await call('GET', `/v1/persons/${P.TEKUN}/ledger?year=2026`, { as: other })).statusCode, 200, 'after settling for the person');
+  t.equal((await call('POST', `/v1/settlements/${s.json().id}/reversal`, { body: { reason: 'test' } })).statusCode, 201);
+  t.equal((await call('GET', `/v1/persons/${P.TEKUN}/ledger?year=2026`, { as: other })).statusCode, 200, 'a reversed settlement still makes the person its patient');
+  t.equal((await call('GET', `/v1/persons/${P.TEKUN}/ledger`, { as: { role: 'hospital', hospital: H.WZ2 } })).statusCode, 404, 'but not another hospital’s');
 });
 
 t.test('roles a key may hold', async (t) => {

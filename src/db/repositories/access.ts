@@ -18,3 +18,9 @@ export async function hospitalOfIdempotencyKey(db: Db, key: string): Promise<str
 export async function hospitalCodeExists(db: Db, code: string): Promise<boolean> {
   return (await db.selectFrom('hospitals').select('id').where('code', '=', code).executeTakeFirst()) !== undefined;
 }
+
+/** True when the person has any settlement or reversal at the hospital (its patient, for ledger reads). */
+export async function personSettledAt(db: Db, personId: string, hospitalId: string): Promise<boolean> {
+  const row = await db.selectFrom('settlements').select('id').where('person_id', '=', personId).where('hospital_id', '=', hospitalId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

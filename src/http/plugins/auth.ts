@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
-import { hospitalCodeExists, hospitalOfIdempotencyKey, hospitalOfSettlement } from '../../db/repositories/access.js';
+import { hospitalCodeExists, hospitalOfIdempotencyKey, hospitalOfSettlement, personSettledAt } from '../../db/repositories/access.js';
 import { findActiveKey, type Principal } from '../../services/api-keys.js';
 import { keyActor, type Actor } from '../../services/actor.js';
 import { ACCESS, accessKey, type Access } from '../access.js';
@@ -89,6 +89,11 @@ async function confine(db: Db, req: FastifyRequest, hospitalId: string, hospital
       if ((await hospitalOfIdempotencyKey(db, key)) !== hospitalId) {
         throw new AppError('SETTLEMENT_NOT_FOUND', `no settlement was committed for Idempotency-Key ${key}`, { idempotencyKey: key });
       }
+      return;
+    }
+    case 'patient': {
+      const id = (req.params as { id: string }).id;
+      if (!(await personSettledAt(db, id, hospitalId))) throw notFound('PERSON_NOT_FOUND', id);
       return;
     }
     case 'list': {
