@@ -23,6 +23,7 @@
  *
  * BENCH_CONNECTIONS=8,32  BENCH_SECONDS=20  BENCH_WARMUP_SECONDS=3  DB_POOL_MAX=6
  * BENCH_TCP=1 (loopback TCP instead of the embedded server's unix socket)
+ * BENCH_LOG=info (service logs on, as in production but to /dev/null; default off)
  * BENCH_PG_SETTINGS=name=value,… (extra embedded server settings, e.g. for pg_stat_statements)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -31,6 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import pg from 'pg';
+import pino from 'pino';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createDb, withDatabase } from '../src/db/database.js';
@@ -140,7 +142,9 @@ async function drive(client: ChildProcess, port: number, apiKey: string, connect
 
 async function main(): Promise<void> {
   const { url, dataDir, cleanup } = await scratchDatabase();
-  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
+  // BENCH_LOG=info: the service logs as in production (pino, synchronous writes), to /dev/null.
+  const logLevel = process.env.BENCH_LOG || undefined;
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: logLevel ?? 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
   const db = createDb({ url, poolMax: config.DB_POOL_MAX });
   try {
     await migrateToLatest(db);
@@ -151,7 +155,8 @@ async function main(): Promise<void> {
       SELECT 'B' || g, 'bench', '330302199001011235', ${DEMO.region}, 'urban_rural_resident' FROM generate_series(0, ${PERSONS - 1}) g`.execute(db);
     await sql`INSERT INTO identities (person_id, category, valid_from) SELECT 'B' || g, 'dibao', '2020-01-01' FROM generate_series(0, ${PERSONS - 1}, 3) g`.execute(db);
     await sql`ANALYZE`.execute(db);
-    const app = await buildApp({ config, db, logger: false, clock: fixedClock(DATE), docs: false });
+    const logStream = logLevel !== undefined ? pino.destination({ dest: os.devNull, sync: true }) : undefined;
+    const app = await buildApp({ config, db, logger: logLevel !== undefined, logStream, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
     console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
