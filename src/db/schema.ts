@@ -160,6 +160,7 @@ export interface SettlementInputsTable {
 }
 
 export interface IdempotencyKeysTable {
+  hospital_id: string;
   key: string;
   request_hash: string;
   request: Json;

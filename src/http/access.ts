@@ -8,7 +8,8 @@ import type { Role } from '../services/api-keys.js';
  *   bill        – the body's hospitalCode must be the key's hospital (403 HOSPITAL_MISMATCH);
  *   settlement  – the settlement :id must belong to the key's hospital, else 404 as if
  *                 it did not exist (ids must not leak across hospitals);
- *   by-key      – the same for the settlement of an Idempotency-Key;
+ *   by-key      – keys are unique per hospital: ?hospital= defaults to the key's own;
+ *                 another hospital's code answers 404 as if the key were unknown;
  *   list        – ?hospital= defaults to the key's hospital; another one is 403;
  *   patient     – the person :id must have a settlement (active or reversed) at the key's
  *                 hospital, else 404 PERSON_NOT_FOUND exactly as for an unknown person: a

@@ -17,8 +17,8 @@ export async function getSettlement(db: Db, id: string): Promise<SettlementRecor
 }
 
 /** "What happened to my request?" after a lost response: only committed outcomes exist here. */
-export async function getSettlementByKey(db: Db, key: string): Promise<SettlementRecord> {
-  const rec = await findIdempotencyRecord(db, key);
+export async function getSettlementByKey(db: Db, hospitalCode: string, key: string): Promise<SettlementRecord> {
+  const rec = await findIdempotencyRecord(db, hospitalCode, key);
   if (!rec) throw new AppError('SETTLEMENT_NOT_FOUND', `no settlement was committed for Idempotency-Key ${key}`, { idempotencyKey: key });
   return getSettlement(db, rec.settlement_id);
 }

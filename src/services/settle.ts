@@ -105,7 +105,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
     await pgTransaction(deps.db, async (client) => {
       const ledgerBefore = await claimKeyAndLockLedger<LedgerWire>(
         client,
-        { key, requestHash, requestJson, settlementId: id },
+        { hospitalId: p.hospital.id, key, requestHash, requestJson, settlementId: id },
         { personId: p.person.id, year: p.year, emptyLedger: () => ledgerToWire(emptyLedger(p.year)) },
       );
       if (ledgerBefore === null) {
@@ -141,7 +141,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
 }
 
 async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {
-  const rec = await findIdempotencyRecord(db, key);
+  const rec = await findIdempotencyRecord(db, req.hospitalCode, key);
   if (!rec) return null;
   if (rec.request_hash !== requestHash) {
     const differences = jsonDiff(rec.request, req).map((d) => ({ path: d.path, stored: d.left, received: d.right }));

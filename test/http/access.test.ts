@@ -32,7 +32,7 @@ const rows: Array<[string, Req, number[]]> = [
   ['settle', { method: 'POST', url: '/v1/settlements', body: () => bill(), key: (c) => `k-m-${c}` }, [201, 403, n, n, n, n]],
   ['get settlement', { method: 'GET', url: `/v1/settlements/${S.id}` }, [200, 404, 200, 404, 200, n]],
   ['list own hospital', { method: 'GET', url: `/v1/settlements?hospital=${H.WZ2}` }, [200, 403, 200, 403, 200, n]],
-  ['by key', { method: 'GET', url: '/v1/settlements/by-key/k-matrix' }, [200, 404, 200, 404, 200, n]],
+  ['by key', { method: 'GET', url: `/v1/settlements/by-key/k-matrix?hospital=${H.WZ2}` }, [200, 404, 200, 404, 200, n]],
   ['slip', { method: 'GET', url: `/v1/settlements/${S.id}/slip?format=text` }, [200, 404, 200, 404, 200, n]],
   ['reversal', { method: 'POST', url: `/v1/settlements/${R.id}/reversal`, body: () => ({ reason: 'matrix' }) }, [201, 404, n, n, n, n]],
   ['replay', { method: 'POST', url: `/v1/settlements/${S.id}/replay`, body: () => ({}) }, [n, n, n, n, 200, n]],

@@ -51,7 +51,7 @@ t.test('engine refusals of the bill (BILL_*) are 422, never 5xx', async (t) => {
   const r = await call('POST', '/v1/settlements/preview', { body: neg });
   t.equal(r.statusCode, 422);
   t.match(r.json().code, /^BILL_/);
-  t.equal((await call('GET', '/v1/settlements/by-key/k-e2')).statusCode, 404, 'nothing was committed');
+  t.equal((await call('GET', `/v1/settlements/by-key/k-e2?hospital=${H.WZ2}`)).statusCode, 404, 'nothing was committed');
 });
 
 t.test('a server fault is a 500 that names the request id and leaks nothing', async (t) => {
@@ -98,7 +98,7 @@ t.test('a NUL character anywhere the service reads is 400 VALIDATION_FAILED nami
   await nul(await call('POST', '/v1/identity-imports?batchId=csv-nul&source=civil_affairs', { body: 'id_card,category,valid_from,valid_to\n3303\0,dibao,2026-01-01,\n', headers: { 'content-type': 'text/csv' } }), /body/);
   const s = (await call('POST', '/v1/settlements', { body: bill(), key: 'k-nul-ok' })).json();
   await nul(await call('POST', `/v1/settlements/${s.id}/reversal`, { body: { reason: 'oops\0' } }), /body\/reason/);
-  t.equal((await call('GET', '/v1/settlements/by-key/k-nul-1')).statusCode, 404, 'nothing was written');
+  t.equal((await call('GET', `/v1/settlements/by-key/k-nul-1?hospital=${H.WZ2}`)).statusCode, 404, 'nothing was written');
 });
 
 t.test('last line of defence: a PostgreSQL data exception on a value the request brought is 400, on any other value 500', async (t) => {

@@ -40,7 +40,7 @@ t.test('settle answers 201 with the record; the same key and body replays it; GE
   const got = await call('GET', `/v1/settlements/${rec.id}`);
   t.equal(got.statusCode, 200);
   t.same({ ...got.json(), replayed: undefined }, { ...rec, replayed: undefined });
-  const byKey = await call('GET', '/v1/settlements/by-key/k-settle-1');
+  const byKey = await call('GET', `/v1/settlements/by-key/k-settle-1?hospital=${H.WZ2}`);
   t.equal(byKey.json().id, rec.id);
 
   const ledger = await call('GET', `/v1/persons/${P.DIBAO}/ledger?year=2026`);
@@ -66,7 +66,7 @@ t.test('a visit already settled is 409 until it is reversed; then it settles aga
   t.equal(dup.statusCode, 409);
   t.equal(dup.json().code, 'VISIT_ALREADY_SETTLED');
   t.equal(dup.json().details.settlementId, first.json().id);
-  t.equal((await call('GET', '/v1/settlements/by-key/k-visit-2')).statusCode, 404, 'a refused request leaves no key behind');
+  t.equal((await call('GET', `/v1/settlements/by-key/k-visit-2?hospital=${H.WZ2}`)).statusCode, 404, 'a refused request leaves no key behind');
 
   const rev = await call('POST', `/v1/settlements/${first.json().id}/reversal`, { body: { reason: '患者要求重新结算' } });
   t.equal(rev.statusCode, 201);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
-import { bill, P } from '../helpers/fixtures.js';
+import { bill, H, P } from '../helpers/fixtures.js';
 
 /** Every table the settlement transaction writes (the audit row is a CTE of the settlement insert). */
 const TABLES = ['settlements', 'settlement_fund_lines', 'settlement_inputs', 'idempotency_keys', 'person_ledgers', 'audit_log'] as const;
@@ -37,7 +37,7 @@ t.test('a failure after the settlement insert rolls the whole transaction back',
   t.equal(r.statusCode, 500);
   t.same(await counts(), before, 'no row of any kind is left');
   t.same((await ctx.call('GET', `/v1/persons/${P.DIBAO}/ledger?year=2026`)).json(), ledgerBefore, 'the ledger is unchanged');
-  t.equal((await ctx.call('GET', '/v1/settlements/by-key/k-fail')).statusCode, 404, 'the key is free: only committed outcomes are replayed');
+  t.equal((await ctx.call('GET', `/v1/settlements/by-key/k-fail?hospital=${H.WZ2}`)).statusCode, 404, 'the key is free: only committed outcomes are replayed');
 
   fail = false;
   const retry = await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-fail' });

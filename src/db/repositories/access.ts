@@ -5,16 +5,6 @@ export async function hospitalOfSettlement(db: Db, id: string): Promise<string |
   return (await db.selectFrom('settlements').select('hospital_id').where('id', '=', id).executeTakeFirst())?.hospital_id;
 }
 
-export async function hospitalOfIdempotencyKey(db: Db, key: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('idempotency_keys as k')
-    .innerJoin('settlements as s', 's.id', 'k.settlement_id')
-    .select('s.hospital_id')
-    .where('k.key', '=', key)
-    .executeTakeFirst();
-  return row?.hospital_id;
-}
-
 export async function hospitalCodeExists(db: Db, code: string): Promise<boolean> {
   return (await db.selectFrom('hospitals').select('id').where('code', '=', code).executeTakeFirst()) !== undefined;
 }

@@ -107,9 +107,9 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
 
 const CLAIM_AND_LOCK = `
   WITH k AS (
-    INSERT INTO idempotency_keys (key, request_hash, request, settlement_id)
-    VALUES ($1::text, $2::text, $3::jsonb, $4::uuid)
-    ON CONFLICT (key) DO NOTHING RETURNING key
+    INSERT INTO idempotency_keys (hospital_id, key, request_hash, request, settlement_id)
+    VALUES ($8::uuid, $1::text, $2::text, $3::jsonb, $4::uuid)
+    ON CONFLICT (hospital_id, key) DO NOTHING RETURNING key
   ), l AS (
     INSERT INTO person_ledgers AS l (person_id, year, data)
     SELECT $5::text, $6::int, $7::jsonb WHERE EXISTS (SELECT FROM k)
@@ -127,11 +127,12 @@ const CLAIM_AND_LOCK = `
  */
 export async function claimKeyAndLockLedger<L>(
   client: pg.ClientBase,
-  claim: { key: string; requestHash: string; requestJson: string; settlementId: string },
+  claim: { hospitalId: string; key: string; requestHash: string; requestJson: string; settlementId: string },
   ledger: { personId: string; year: number; emptyLedger: () => L },
 ): Promise<L | null> {
-  const rows = await runStatement<{ claimed: boolean; ledger: L | null }>(client, 'settlement_claim_lock_v1', CLAIM_AND_LOCK, [
+  const rows = await runStatement<{ claimed: boolean; ledger: L | null }>(client, 'settlement_claim_lock_v2', CLAIM_AND_LOCK, [
     claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger.personId, ledger.year, JSON.stringify(ledger.emptyLedger()),
+    claim.hospitalId,
   ]);
   const r = rows[0]!;
   if (!r.claimed) return null;
@@ -139,8 +140,15 @@ export async function claimKeyAndLockLedger<L>(
   return r.ledger;
 }
 
-export async function findIdempotencyRecord(db: Q, key: string) {
-  return db.selectFrom('idempotency_keys').select(['key', 'request_hash', 'request', 'settlement_id', 'created_at']).where('key', '=', key).executeTakeFirst();
+/** The idempotency record of a hospital's key (keys are unique per hospital, named by its code). */
+export async function findIdempotencyRecord(db: Q, hospitalCode: string, key: string) {
+  return db
+    .selectFrom('idempotency_keys as k')
+    .innerJoin('hospitals as h', 'h.id', 'k.hospital_id')
+    .select(['k.key', 'k.request_hash', 'k.request', 'k.settlement_id', 'k.created_at'])
+    .where('h.code', '=', hospitalCode)
+    .where('k.key', '=', key)
+    .executeTakeFirst();
 }
 
 /** Sets the reversal link on the original, once. False when it was already reversed. */

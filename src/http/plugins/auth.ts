@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
-import { hospitalCodeExists, hospitalOfIdempotencyKey, hospitalOfSettlement, personSettledAt } from '../../db/repositories/access.js';
+import { hospitalCodeExists, hospitalOfSettlement, personSettledAt } from '../../db/repositories/access.js';
 import { findActiveKey, type Principal } from '../../services/api-keys.js';
 import { keyActor, type Actor } from '../../services/actor.js';
 import { ACCESS, accessKey, type Access } from '../access.js';
@@ -85,10 +85,13 @@ async function confine(db: Db, req: FastifyRequest, hospitalId: string, hospital
       return;
     }
     case 'by-key': {
+      // Keys are unique per hospital: a hospital-bound key looks in its own hospital only.
       const key = (req.params as { idempotencyKey: string }).idempotencyKey;
-      if ((await hospitalOfIdempotencyKey(db, key)) !== hospitalId) {
+      const q = req.query as { hospital?: string };
+      if (q.hospital !== undefined && q.hospital !== hospitalCode) {
         throw new AppError('SETTLEMENT_NOT_FOUND', `no settlement was committed for Idempotency-Key ${key}`, { idempotencyKey: key });
       }
+      q.hospital = hospitalCode;
       return;
     }
     case 'patient': {

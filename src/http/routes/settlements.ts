@@ -5,6 +5,7 @@ import {
   IdParamsSchema,
   IdempotencyHeadersSchema,
   KeyParamsSchema,
+  KeyQuerySchema,
   ListQuerySchema,
   ListResponseSchema,
   PreviewResponseSchema,
@@ -66,8 +67,14 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
 
   app.get(
     '/settlements/by-key/:idempotencyKey',
-    { schema: { tags, security, summary: 'the committed settlement of an Idempotency-Key (after a lost response)', params: KeyParamsSchema, response: { 200: SettlementRecordSchema, ...errorResponses(401, 404) } } },
-    async (req) => getSettlementByKey(deps.db, req.params.idempotencyKey),
+    { schema: { tags, security, summary: 'the committed settlement of an Idempotency-Key (after a lost response)', params: KeyParamsSchema, querystring: KeyQuerySchema, response: { 200: SettlementRecordSchema, ...errorResponses(400, 401, 404) } } },
+    async (req) => {
+      const hospital = req.query.hospital;
+      if (hospital === undefined) {
+        throw new AppError('VALIDATION_FAILED', 'Idempotency-Keys are unique per hospital: name it with ?hospital=<code>', { errors: [{ path: '/querystring/hospital', message: 'required' }] });
+      }
+      return getSettlementByKey(deps.db, hospital, req.params.idempotencyKey);
+    },
   );
 
   app.get(

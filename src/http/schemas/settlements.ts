@@ -137,6 +137,11 @@ export type ReplayResponse = Static<typeof ReplayResponseSchema>;
 
 export const IdParamsSchema = Type.Object({ id: Id });
 export const KeyParamsSchema = Type.Object({ idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }) });
+/** Keys are unique per hospital: a hospital-bound key reads its own; ops name the hospital. */
+export const KeyQuerySchema = Type.Object(
+  { hospital: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'hospital code (required for ops keys; hospital and cashier keys read their own)' })) },
+  strict,
+);
 
 export const LedgerQuerySchema = Type.Object({ year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2200 })) }, strict);
 export const PersonParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
