@@ -1,6 +1,6 @@
 import type { Decimal } from 'decimal.js';
 import { DomainError } from './errors.js';
-import { Money } from './money.js';
+import { Money, fmt } from './money.js';
 import { hasNul, isCalendarDate } from './dates.js';
 import type { Bill, BillLine } from './types.js';
 
@@ -62,9 +62,9 @@ function badLine(code: string, i: number, l: BillLine, what: string): never {
 /** Magnitude and digit limits of one line, checked before any product is formed. */
 function checkLineSize(l: BillLine, i: number): void {
   if (l.quantity.greaterThan(BILL_QUANTITY_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity ${l.quantity.toString()} above ${BILL_QUANTITY_MAX.toString()}`);
-  if (l.unitPrice.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `unit price above ${BILL_AMOUNT_MAX.toFixed(2)}`);
-  if (l.priceCeiling?.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `price ceiling above ${BILL_AMOUNT_MAX.toFixed(2)}`);
-  if (l.amount.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `amount above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  if (l.unitPrice.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `unit price above ${fmt(BILL_AMOUNT_MAX)}`);
+  if (l.priceCeiling?.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `price ceiling above ${fmt(BILL_AMOUNT_MAX)}`);
+  if (l.amount.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `amount above ${fmt(BILL_AMOUNT_MAX)}`);
   const precise = (d: Decimal | undefined) => d === undefined || d.decimalPlaces() <= BILL_DECIMALS_MAX;
   if (!precise(l.quantity) || !precise(l.unitPrice) || !precise(l.priceCeiling) || !precise(l.selfPayRatio)) {
     badLine('BILL_TOO_PRECISE', i, l, `quantity, unit price, price ceiling and self-pay ratio take at most ${BILL_DECIMALS_MAX} decimals`);
@@ -81,9 +81,9 @@ function checkLine(l: BillLine, i: number): void {
   if (l.amount.decimalPlaces() > 2) badLine('BILL_AMOUNT_NOT_CENTS', i, l, 'amount has more than 2 decimals');
   checkLineSize(l, i);
   const product = l.quantity.times(l.unitPrice);
-  if (product.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity × unit price above ${BILL_AMOUNT_MAX.toFixed(2)}`);
+  if (product.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity × unit price above ${fmt(BILL_AMOUNT_MAX)}`);
   if (!withinACent(l.amount, product)) {
-    badLine('BILL_AMOUNT_MISMATCH', i, l, `amount ${l.amount.toFixed(2)} ≠ ${l.quantity.toString()} × ${l.unitPrice.toString()}`);
+    badLine('BILL_AMOUNT_MISMATCH', i, l, `amount ${fmt(l.amount)} ≠ ${l.quantity.toString()} × ${l.unitPrice.toString()}`);
   }
   if (l.priceCeiling?.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative price ceiling');
   if (l.selfPayRatio && (l.selfPayRatio.isNegative() || l.selfPayRatio.greaterThan(1))) badLine('BILL_BAD_RATIO', i, l, 'self-pay ratio must be in [0, 1]');
@@ -98,6 +98,6 @@ export function validateBill(bill: Bill): void {
     total = total.plus(l.amount);
   }
   if (total.greaterThan(BILL_AMOUNT_MAX)) {
-    bad('BILL_TOO_LARGE', `bill ${bill.visitNo} totals ${total.toFixed(2)}, above ${BILL_AMOUNT_MAX.toFixed(2)}`, { total: total.toFixed(2), max: BILL_AMOUNT_MAX.toFixed(2) });
+    bad('BILL_TOO_LARGE', `bill ${bill.visitNo} totals ${fmt(total)}, above ${fmt(BILL_AMOUNT_MAX)}`, { total: fmt(total), max: fmt(BILL_AMOUNT_MAX) });
   }
 }
