@@ -32,17 +32,79 @@ t.test('total = fund total + patient share is a CHECK', async (t) => {
   );
 });
 
-t.test('fund lines must sum to the fund total at commit (deferred trigger)', async (t) => {
+/** A copy of settlement s under a new id and visit, as one INSERT … SELECT (positional columns). */
+const copyOf = (visitSuffix: string) => sql`SELECT gen_random_uuid(), kind, NULL::uuid, NULL::uuid, hospital_id, person_id, visit_no || ${visitSuffix}, visit_type,
+  admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
+  amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
+  result, now() FROM settlements WHERE id = ${s.id}`;
+
+/** One statement: a copy of s and a copy of its fund lines, the first line's amount raised by `extra`. */
+const copyWithLines = (visitSuffix: string, extra: string) => sql`
+  WITH n AS (INSERT INTO settlements ${copyOf(visitSuffix)} RETURNING id)
+  INSERT INTO settlement_fund_lines
+  SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base,
+         f.amount_paid + CASE WHEN f.seq = 0 THEN ${extra}::numeric ELSE 0 END
+  FROM n, settlement_fund_lines f WHERE f.settlement_id = ${s.id}`;
+
+/** A 1.00 line shaped like the first fund line of s, attached to `settlementId` (it would break the sum). */
+const extraLine = (settlementId: unknown) => sql`
+  INSERT INTO settlement_fund_lines
+  SELECT ${settlementId}::uuid, 99, reversal, layer, fund_code, national_field, 1, 1
+  FROM settlement_fund_lines WHERE settlement_id = ${s.id} AND seq = 0`;
+
+t.test('fund lines must sum to the fund total at commit (one deferred trigger per settlement)', async (t) => {
   await refuses(
     t,
     db.transaction().execute(async (trx) => {
-      await sql`INSERT INTO settlements SELECT gen_random_uuid(), kind, NULL, NULL, hospital_id, person_id, visit_no || '-y', visit_type,
-        admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
-        amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
-        result, now() FROM settlements WHERE id = ${s.id}`.execute(trx);
+      await sql`INSERT INTO settlements ${copyOf('-y')}`.execute(trx);
     }),
     /fund lines of settlement .* sum to 0/,
   );
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      await copyWithLines('-y2', '0.01').execute(trx);
+    }),
+    /fund lines of settlement .* sum to .*, fund total is/,
+  );
+  await db.transaction().execute(async (trx) => {
+    await copyWithLines('-y3', '0').execute(trx);
+  });
+  t.pass('a settlement inserted with lines that sum to its fund total commits');
+  const triggers = await sql<{ tgname: string }>`SELECT tgname FROM pg_trigger
+    WHERE tgrelid = 'settlement_fund_lines'::regclass AND NOT tgisinternal AND tgconstraint <> 0`.execute(db);
+  t.same(triggers.rows, [], 'no deferred check runs per fund line');
+});
+
+t.test('fund lines cannot be added to a settlement after the statement that inserted it', async (t) => {
+  const late = /fund lines of settlement .* can only be inserted by the statement that inserts the settlement/;
+  const [line] = await db.selectFrom('settlement_fund_lines').select('seq').where('settlement_id', '=', s.id).where('seq', '=', 0).execute();
+  t.ok(line, 'the committed settlement has a first line to copy (else the refusals below prove nothing)');
+  await refuses(t, extraLine(s.id).execute(db), late);
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      // Checking the sum early must not open a window for lines added afterwards.
+      await sql`SET CONSTRAINTS ALL IMMEDIATE`.execute(trx);
+      const id = (await sql<{ id: string }>`WITH n AS (INSERT INTO settlements ${copyOf('-w')} RETURNING id)
+        INSERT INTO settlement_fund_lines SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base, f.amount_paid
+        FROM n, settlement_fund_lines f WHERE f.settlement_id = ${s.id} RETURNING settlement_id AS id`.execute(trx)).rows[0]!.id;
+      await extraLine(id).execute(trx);
+    }),
+    late,
+  );
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      // The reversal link is the one update allowed; it must not carry lines into the original.
+      await sql`WITH u AS (UPDATE settlements SET reversed_by_id = gen_random_uuid() WHERE id = ${s.id} RETURNING id)
+        INSERT INTO settlement_fund_lines SELECT u.id, 98, reversal, layer, fund_code, national_field, 1, 1
+        FROM u, settlement_fund_lines WHERE settlement_id = ${s.id} AND seq = 0`.execute(trx);
+    }),
+    late,
+  );
+  const after = await db.selectFrom('settlement_fund_lines').select(sql<string>`sum(amount_paid)`.as('sum')).where('settlement_id', '=', s.id).executeTakeFirstOrThrow();
+  t.equal(after.sum, s.fundTotal, 'the committed lines are unchanged');
 });
 
 t.test('one active settlement per hospital visit is a partial unique index', async (t) => {

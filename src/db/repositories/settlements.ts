@@ -83,8 +83,10 @@ const INSERT_SETTLEMENT = `
 /**
  * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
  * and the audit row, in one statement (one round trip; a named prepared statement on a
- * pg client). The fund-line sum is checked by a deferred trigger at commit. Returns the
- * row's created_at.
+ * pg client). The fund-line sum is checked once per settlement by a deferred trigger at
+ * commit; the lines must come in this same statement as their settlement, because the
+ * database refuses lines inserted by any later statement (migration 20261126090000).
+ * Returns the row's created_at.
  */
 export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
   const inputs = s.inputs;
