@@ -42,10 +42,6 @@ export function parseDecimal(s: string): Decimal {
   return new Money(s);
 }
 
-export function isMoneyString(s: string): boolean {
-  return MONEY_RE.test(s);
-}
-
 /**
  * `d` under our configuration. Every decimal.js clone shares one prototype, so
  * `instanceof` cannot tell them apart; the instance's own `constructor` can. Values the

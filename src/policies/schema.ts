@@ -89,7 +89,7 @@ export const CriticalIllnessLayer = Type.Object(
 
 export const AssistanceCategory = Type.Object(
   {
-    /** Bands on this settlement's base after the deductible (分段救助 when several). */
+    /** Bands as absolute thresholds on the year's running assistance base after the deductible (分段救助 when several). */
     bands: Bands,
     /** Annual deductible, tracked in the ledger. */
     deductible: Amount,

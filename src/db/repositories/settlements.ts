@@ -185,10 +185,6 @@ export async function findInputs(db: Q, settlementId: string) {
   return db.selectFrom('settlement_inputs').selectAll().where('settlement_id', '=', settlementId).executeTakeFirst();
 }
 
-export async function findFundLines(db: Q, settlementId: string) {
-  return db.selectFrom('settlement_fund_lines').selectAll().where('settlement_id', '=', settlementId).orderBy('seq').execute();
-}
-
 export interface ListFilter {
   hospitalCode?: string;
   personId?: string;
