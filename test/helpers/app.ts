@@ -6,6 +6,7 @@ import { mintApiKey, type Role } from '../../src/services/api-keys.js';
 import { fixedClock, type Clock } from '../../src/services/clock.js';
 import type { SettlementHooks } from '../../src/services/settle.js';
 import { testDatabase, type TestDatabase } from './db.js';
+import { answersRecord, assertRecordShape } from './record-shape.js';
 import { H, seedReference, TODAY } from './fixtures.js';
 
 /** Who calls: a role, and for hospital and cashier keys the hospital code. */
@@ -70,12 +71,15 @@ export async function testApp(t: Test, opts: { clock?: Clock; hooks?: Settlement
   const apiKey = await keyFor({ role: 'hospital', hospital: H.WZ2 });
   const call: TestApp['call'] = async (method, url, o = {}) => {
     const key = await keyFor(o.as ?? (await fitting(String(method), url, o.body)));
-    return app.inject({
+    const res = await app.inject({
       method,
       url,
       headers: { authorization: `Bearer ${key}`, ...(o.key !== undefined ? { 'idempotency-key': o.key } : {}), ...o.headers },
       ...(o.body !== undefined ? { payload: o.body as object } : {}),
     });
+    // Every settlement record any test receives is checked against the schema (see record-shape.ts).
+    if (res.statusCode < 300 && answersRecord(String(method), url.split('?')[0]!)) assertRecordShape(res.body);
+    return res;
   };
   return { ...tdb, app, apiKey, keyFor, call };
 }

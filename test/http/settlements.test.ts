@@ -2,6 +2,7 @@ import t from 'tap';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P } from '../helpers/fixtures.js';
 import { assertEveryReplayIdentical } from '../helpers/replay.js';
+import { answersRecord, assertRecordShape } from '../helpers/record-shape.js';
 
 const ctx = await testApp(t);
 const { call } = ctx;
@@ -46,6 +47,16 @@ t.test('settle answers 201 with the record; the same key and body replays it; GE
   const ledger = await call('GET', `/v1/persons/${P.DIBAO}/ledger?year=2026`);
   t.equal(ledger.statusCode, 200);
   t.same(ledger.json().ledger, rec.settlement.ledgerAfter);
+
+  // Records go out through JSON.stringify; the helper that checks each one against the schema catches drift.
+  t.ok(answersRecord('POST', '/v1/settlements') && answersRecord('GET', `/v1/settlements/${rec.id}`) && answersRecord('GET', '/v1/settlements/by-key/k'));
+  t.ok(answersRecord('POST', `/v1/settlements/${rec.id}/reversal`));
+  t.notOk(answersRecord('GET', '/v1/settlements') || answersRecord('POST', '/v1/settlements/preview') || answersRecord('POST', `/v1/settlements/${rec.id}/replay`));
+  t.doesNotThrow(() => assertRecordShape(r.body));
+  t.throws(() => assertRecordShape(JSON.stringify({ ...rec, internal: 'x' })), /does not match SettlementRecordSchema/, 'an extra member');
+  t.throws(() => assertRecordShape(JSON.stringify({ ...rec, settlement: { ...rec.settlement, fundTotal: 1 } })), /does not match/, 'a number where the schema says string');
+  const { createdAt: _dropped, ...missing } = rec;
+  t.throws(() => assertRecordShape(JSON.stringify(missing)), /does not match/, 'a required member missing');
 });
 
 t.test('the same key with a different body is 409 naming what differs', async (t) => {
