@@ -20,7 +20,7 @@ const CSS = `
 * { box-sizing: border-box; }
 html, body { margin: 0; padding: 0; background: #fff; color: #000; }
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-  "WenQuanYi Micro Hei", "SimHei", sans-serif; font-size: 9.5pt; line-height: 1.3; }
+  "WenQuanYi Micro Hei", "SimHei", sans-serif; font-size: 9.5pt; line-height: 1.25; }
 .page { width: 132mm; margin: 0 auto; position: relative; }
 @media screen { .page { margin: 7mm auto; } }
 header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #000; padding-bottom: 1mm; }
@@ -42,7 +42,7 @@ th { font-weight: 600; border-bottom: 1px solid #000; font-size: 9pt; }
 .split .sub .amt { font-size: 10.5pt; }
 .funds td { border-bottom: 1px dotted #999; }
 .funds .code { color: #333; font-size: 8.5pt; }
-.funds .why { font-size: 8pt; color: #222; line-height: 1.25; }
+.funds .why { font-size: 8pt; color: #222; line-height: 1.2; }
 .total td { border-top: 1px solid #000; border-bottom: none; font-weight: 700; }
 .pays { margin-top: 2mm; border: 2px solid #000; padding: 1mm 3mm 1.5mm; }
 .pays .line { display: flex; justify-content: space-between; align-items: baseline; }
