@@ -136,11 +136,15 @@ export interface SettlementsTable {
   amount_patient: Numeric;
   result: Json;
   created_at: Generated<Timestamp>;
+  /** How many fund lines the settlement has (checked at commit; migration 20261202090000). */
+  fund_line_count: number;
 }
 
 export interface SettlementFundLinesTable {
   settlement_id: string;
   seq: number;
+  /** The settlement's fund_line_count (a foreign key pins it; seq < line_count). */
+  line_count: number;
   reversal: boolean;
   layer: string;
   fund_code: string;

@@ -26,30 +26,37 @@ t.test('total = fund total + patient share is a CHECK', async (t) => {
       await sql`INSERT INTO settlements SELECT gen_random_uuid(), kind, NULL, NULL, hospital_id, person_id, visit_no || '-x', visit_type,
         admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
         amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient + 1,
-        result, now() FROM settlements WHERE id = ${s.id}`.execute(trx);
+        result, now(), fund_line_count FROM settlements WHERE id = ${s.id}`.execute(trx);
     }),
     /check constraint/,
   );
 });
 
-/** A copy of settlement s under a new id and visit, as one INSERT … SELECT (positional columns). */
-const copyOf = (visitSuffix: string) => sql`SELECT gen_random_uuid(), kind, NULL::uuid, NULL::uuid, hospital_id, person_id, visit_no || ${visitSuffix}, visit_type,
+/**
+ * A copy of settlement s under a new id and visit, as one INSERT … SELECT (positional
+ * columns); `lineCount` overrides the number of fund lines it declares.
+ */
+const copyOf = (visitSuffix: string, lineCount?: number) => sql`SELECT gen_random_uuid(), kind, NULL::uuid, NULL::uuid, hospital_id, person_id, visit_no || ${visitSuffix}, visit_type,
   admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
   amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
-  result, now() FROM settlements WHERE id = ${s.id}`;
+  result, now(), coalesce(${lineCount ?? null}::smallint, fund_line_count) FROM settlements WHERE id = ${s.id}`;
 
 /** One statement: a copy of s and a copy of its fund lines, the first line's amount raised by `extra`. */
 const copyWithLines = (visitSuffix: string, extra: string) => sql`
   WITH n AS (INSERT INTO settlements ${copyOf(visitSuffix)} RETURNING id)
   INSERT INTO settlement_fund_lines
   SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base,
-         f.amount_paid + CASE WHEN f.seq = 0 THEN ${extra}::numeric ELSE 0 END
+         f.amount_paid + CASE WHEN f.seq = 0 THEN ${extra}::numeric ELSE 0 END, f.line_count
   FROM n, settlement_fund_lines f WHERE f.settlement_id = ${s.id}`;
 
-/** A 1.00 line shaped like the first fund line of s, attached to `settlementId` (it would break the sum). */
-const extraLine = (settlementId: unknown) => sql`
+/**
+ * A 1.00 line shaped like the first fund line of s, attached to `settlementId` (it would
+ * break the sum), as line `seq` of a settlement said to have `lineCount` lines (default:
+ * line 99 of as many lines as s has).
+ */
+const extraLine = (settlementId: unknown, seq = 99, lineCount?: number) => sql`
   INSERT INTO settlement_fund_lines
-  SELECT ${settlementId}::uuid, 99, reversal, layer, fund_code, national_field, 1, 1
+  SELECT ${settlementId}::uuid, ${seq}::smallint, reversal, layer, fund_code, national_field, 1, 1, coalesce(${lineCount ?? null}::smallint, line_count)
   FROM settlement_fund_lines WHERE settlement_id = ${s.id} AND seq = 0`;
 
 t.test('fund lines must sum to the fund total at commit (one deferred trigger per settlement)', async (t) => {
@@ -58,7 +65,24 @@ t.test('fund lines must sum to the fund total at commit (one deferred trigger pe
     db.transaction().execute(async (trx) => {
       await sql`INSERT INTO settlements ${copyOf('-y')}`.execute(trx);
     }),
+    /settlement .* declares [1-9]\d* fund lines, has 0/,
+  );
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO settlements ${copyOf('-y1', 0)}`.execute(trx);
+    }),
     /fund lines of settlement .* sum to 0/,
+  );
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      // Declaring one line more than it brings would leave a free seq for a later line.
+      const id = (await sql<{ id: string }>`INSERT INTO settlements ${copyOf('-y4', Number(s.settlement.layers.length) + 1)} RETURNING id`.execute(trx)).rows[0]!.id;
+      await sql`INSERT INTO settlement_fund_lines SELECT ${id}::uuid, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base, f.amount_paid, f.line_count + 1
+        FROM settlement_fund_lines f WHERE f.settlement_id = ${s.id}`.execute(trx);
+    }),
+    /declares \d+ fund lines, has \d+/,
   );
   await refuses(
     t,
@@ -76,18 +100,22 @@ t.test('fund lines must sum to the fund total at commit (one deferred trigger pe
   t.same(triggers.rows, [], 'no deferred check runs per fund line');
 });
 
-t.test('fund lines cannot be added to a settlement after the statement that inserted it', async (t) => {
-  const late = /fund lines of settlement .* can only be inserted by the statement that inserts the settlement/;
-  const [line] = await db.selectFrom('settlement_fund_lines').select('seq').where('settlement_id', '=', s.id).where('seq', '=', 0).execute();
+t.test('fund lines cannot be added to a settlement after its check', async (t) => {
+  // Every seq in [0, fund_line_count) is taken, so a later line breaks a CHECK, the foreign key or the primary key.
+  const late = /settlement_fund_lines_seq_in_count|settlement_fund_lines_settlement_count_fkey|settlement_fund_lines_pkey/;
+  const [line] = await db.selectFrom('settlement_fund_lines').select(['seq', 'line_count']).where('settlement_id', '=', s.id).where('seq', '=', 0).execute();
   t.ok(line, 'the committed settlement has a first line to copy (else the refusals below prove nothing)');
-  await refuses(t, extraLine(s.id).execute(db), late);
+  t.equal(line!.line_count, s.settlement.layers.length, 'each line carries its settlement\'s line count');
+  await refuses(t, extraLine(s.id).execute(db), /settlement_fund_lines_seq_in_count/);
+  await refuses(t, extraLine(s.id, 99, 100).execute(db), /settlement_fund_lines_settlement_count_fkey/);
+  await refuses(t, extraLine(s.id, 0).execute(db), /settlement_fund_lines_pkey/);
   await refuses(
     t,
     db.transaction().execute(async (trx) => {
       // Checking the sum early must not open a window for lines added afterwards.
       await sql`SET CONSTRAINTS ALL IMMEDIATE`.execute(trx);
       const id = (await sql<{ id: string }>`WITH n AS (INSERT INTO settlements ${copyOf('-w')} RETURNING id)
-        INSERT INTO settlement_fund_lines SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base, f.amount_paid
+        INSERT INTO settlement_fund_lines SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base, f.amount_paid, f.line_count
         FROM n, settlement_fund_lines f WHERE f.settlement_id = ${s.id} RETURNING settlement_id AS id`.execute(trx)).rows[0]!.id;
       await extraLine(id).execute(trx);
     }),
@@ -98,7 +126,7 @@ t.test('fund lines cannot be added to a settlement after the statement that inse
     db.transaction().execute(async (trx) => {
       // The reversal link is the one update allowed; it must not carry lines into the original.
       await sql`WITH u AS (UPDATE settlements SET reversed_by_id = gen_random_uuid() WHERE id = ${s.id} RETURNING id)
-        INSERT INTO settlement_fund_lines SELECT u.id, 98, reversal, layer, fund_code, national_field, 1, 1
+        INSERT INTO settlement_fund_lines SELECT u.id, 98, reversal, layer, fund_code, national_field, 1, 1, line_count
         FROM u, settlement_fund_lines WHERE settlement_id = ${s.id} AND seq = 0`.execute(trx);
     }),
     late,
@@ -113,7 +141,7 @@ t.test('one active settlement per hospital visit is a partial unique index', asy
     sql`INSERT INTO settlements SELECT gen_random_uuid(), kind, NULL, NULL, hospital_id, person_id, visit_no, visit_type,
       admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
       amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
-      result, now() FROM settlements WHERE id = ${s.id}`.execute(db),
+      result, now(), fund_line_count FROM settlements WHERE id = ${s.id}`.execute(db),
     /settlements_one_active_visit/,
   );
 });

@@ -57,13 +57,14 @@ const INSERT_SETTLEMENT = `
   WITH s AS (
     INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
       settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
-      amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result)
+      amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result,
+      fund_line_count)
     VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::text, $6, $7, $8::date, $9::date, $10::date, $11::date, $12::int, $13::text, $14,
-      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb)
+      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb, $36::smallint)
     RETURNING created_at
   ), f AS (
-    INSERT INTO settlement_fund_lines (settlement_id, seq, reversal, layer, fund_code, national_field, amount_base, amount_paid)
-    SELECT $1::uuid, x.seq, $2 = 'reversal', x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
+    INSERT INTO settlement_fund_lines (settlement_id, seq, line_count, reversal, layer, fund_code, national_field, amount_base, amount_paid)
+    SELECT $1::uuid, x.seq, $36::smallint, $2 = 'reversal', x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
     FROM jsonb_to_recordset($25::jsonb)
       AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
   ), i AS (
@@ -83,14 +84,13 @@ const INSERT_SETTLEMENT = `
 /**
  * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
  * and the audit row, in one statement (one round trip; a named prepared statement on a
- * pg client). The fund-line sum is checked once per settlement by a deferred trigger at
- * commit; the lines must come in this same statement as their settlement, because the
- * database refuses lines inserted by any later statement (migration 20261126090000).
- * Returns the row's created_at.
+ * pg client). The settlement declares its number of fund lines; the database checks once
+ * per settlement, at commit, that exactly that many lines exist and sum to its fund total,
+ * and refuses any line added later (migration 20261202090000). Returns the row's created_at.
  */
 export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
   const inputs = s.inputs;
-  const rows = await runStatement<{ created_at: Date; created_at_text: string }>(q, 'settlement_insert_v1', INSERT_SETTLEMENT, [
+  const rows = await runStatement<{ created_at: Date; created_at_text: string }>(q, 'settlement_insert_v2', INSERT_SETTLEMENT, [
     s.id, s.kind, s.reverses_id, s.hospital_id, s.person_id, s.visit_no, s.visit_type, s.admission_date, s.discharge_date,
     s.settlement_date, s.deciding_date, s.policy_year, s.policy_version_id, s.identity_used, s.idempotency_key, s.reason,
     s.amount_total, s.amount_fully_self_paid, s.amount_over_limit, s.amount_pre_self_pay, s.amount_in_scope, s.amount_fund_total, s.amount_patient,
@@ -103,6 +103,7 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
     JSON.stringify(s.ledger.data), s.ledger.year,
     s.audit?.keyId ?? null, s.audit?.actor ?? null, s.audit?.action ?? null,
     s.audit ? JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id }) : null,
+    s.fundLines.length,
   ]);
   return rows[0]!;
 }
