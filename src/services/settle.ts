@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pgTransaction, type Db } from '../db/database.js';
-import { readLedger } from '../db/repositories/ledgers.js';
-import { claimKeyAndLockLedger, findIdempotencyRecord, findSettlement, insertSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
+import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
+import { findIdempotencyRecord, findSettlement, insertSettlement, openSettlement, type OpenedSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
 import { settle } from '../domain/engine.js';
+import { policyYearOf } from '../domain/select.js';
 import { emptyLedger } from '../domain/ledger.js';
 import { ledgerFromWire, ledgerToWire, settlementToWire, type LedgerWire, type SettlementWire } from '../domain/wire.js';
 import { AppError } from '../http/errors.js';
@@ -11,8 +12,10 @@ import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
 import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import type { PolicyStore } from './policies.js';
+import type { PolicyPack } from '../policies/types.js';
+import type { IsoDate } from '../domain/types.js';
 import { insertedRow, toRecord } from './records.js';
-import { prepareSettlement, type PreparedSettlement } from './settlement-input.js';
+import { prepareFromRegistry, prepareSettlement, type PreparedSettlement } from './settlement-input.js';
 import { activeSettlementOf, isUniqueViolation } from './db-errors.js';
 
 /** Test seams: a hook that runs inside the transaction right after the settlement insert. */
@@ -78,40 +81,46 @@ function settlementRow(id: string, key: string, p: PreparedSettlement, wire: Set
 }
 
 /**
- * 结算, in one transaction on one pg connection: claim the idempotency key and lock (or
- * create) the person's ledger row for the year in one statement, run the engine, insert
- * the settlement with its fund lines, input snapshot, audit row and the ledger update in
- * a second, commit. With the hospital + person read before it that is five round trips
- * (BEGIN and COMMIT included); both transaction statements are named prepared statements.
+ * 结算, in one transaction on one pg connection, four round trips (BEGIN and COMMIT
+ * included), both statements named prepared statements:
+ * 1. openSettlement: read the hospital and the person, claim the idempotency key and lock
+ *    (or create) the person's ledger row for the policy year, when that year is already
+ *    certain (see certainYear);
+ * 2. validate and select the policy (when the year was not certain, lock its ledger row
+ *    now: one more round trip), run the engine;
+ * 3. insertSettlement: the settlement with its fund lines, input snapshot, audit row and
+ *    the ledger update.
  * A key seen before answers with the stored, committed outcome (or 409 when the body
- * differs): the claim finds it, waiting for an uncommitted holder to finish first.
+ * differs): the claim finds it, waiting for an uncommitted holder to finish first, and
+ * that answer wins over whatever the registry says now. Anything refused after the claim
+ * rolls the claim back with the transaction.
  */
 export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<{ record: SettlementRecord; replayed: boolean }> {
   const requestJson = canonicalJson(req);
   const requestHash = sha256(requestJson);
-  let p: PreparedSettlement;
-  try {
-    p = await prepareSettlement(deps.db, deps.policies, req, deps.clock());
-  } catch (err) {
-    // A retry must get the stored answer even if the registry (or the date) changed since.
-    const seen = await replayByKey(deps.db, key, requestHash, req);
-    if (seen) return seen;
-    throw err;
-  }
+  const settlementDate = deps.clock();
+  const packs = await deps.policies.all();
   const id = randomUUID();
-  let claimed = true;
+  const lockedYear = certainYear(packs, req.dischargeDate, settlementDate);
+  let taken: Pick<OpenedSettlement<LedgerWire>, 'hospital' | 'person'> | undefined;
   let inserted: SettlementRecord | undefined;
+  let p: PreparedSettlement | undefined;
   try {
     await pgTransaction(deps.db, async (client) => {
-      const ledgerBefore = await claimKeyAndLockLedger<LedgerWire>(
+      const open = await openSettlement<LedgerWire>(
         client,
-        { hospitalId: p.hospital.id, key, requestHash, requestJson, settlementId: id },
-        { personId: p.person.id, year: p.year, emptyLedger: () => ledgerToWire(emptyLedger(p.year)) },
+        { hospitalCode: req.hospitalCode, personId: req.personId, onDate: req.dischargeDate },
+        { key, requestHash, requestJson, settlementId: id },
+        { year: lockedYear, empty: () => ledgerToWire(emptyLedger(lockedYear ?? 0)) },
       );
-      if (ledgerBefore === null) {
-        claimed = false;
+      if (!open.claimed) {
+        taken = open;
         return;
       }
+      p = prepareFromRegistry(packs, req, settlementDate, open.hospital, open.person);
+      const year = p.year;
+      if (lockedYear !== null && year !== lockedYear) throw new Error(`policy year ${year} of ${req.visitNo} is not the certain year ${lockedYear}`);
+      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, year, () => ledgerToWire(emptyLedger(year))));
       const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
       const wire = settlementToWire(result);
       const row: SettlementInsert = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
@@ -120,7 +129,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
       inserted = toRecord(insertedRow(row, p.hospital.code, created));
     });
   } catch (err) {
-    if (isUniqueViolation(err, 'settlements_one_active_visit')) {
+    if (p && isUniqueViolation(err, 'settlements_one_active_visit')) {
       const existing = await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo);
       throw new AppError('VISIT_ALREADY_SETTLED', `visit ${p.bill.visitNo} of hospital ${p.hospital.code} is already settled; reverse it first`, {
         visitNo: p.bill.visitNo,
@@ -130,14 +139,31 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
     }
     throw err;
   }
-  if (!claimed) {
-    // Another request with this key committed (possibly while we prepared): answer as a retry.
+  if (taken) {
+    // The key is another request's (committed, possibly while this one waited), or the
+    // hospital or person is unknown: a stored answer first, else the registry's refusal.
     const again = await replayByKey(deps.db, key, requestHash, req);
     if (again) return again;
+    prepareFromRegistry(packs, req, settlementDate, taken.hospital, taken.person);
     throw new Error(`idempotency key ${key} is claimed but has no record`);
   }
   if (!inserted) throw new Error(`settlement ${id} committed without a record`);
   return { record: inserted, replayed: false };
+}
+
+/**
+ * The policy year of a bill before its person (and so its pack) is known, when every
+ * pack that could apply agrees: discharge and settlement in the same year, or every
+ * loaded pack deciding by the same date (all bundled packs decide by the discharge
+ * date). Null otherwise: the settlement then locks its ledger once the pack is chosen.
+ */
+export function certainYear(packs: readonly PolicyPack[], dischargeDate: IsoDate, settlementDate: IsoDate): number | null {
+  const byDischarge = policyYearOf(dischargeDate);
+  const bySettlement = policyYearOf(settlementDate);
+  if (byDischarge === bySettlement) return byDischarge;
+  if (packs.every((p) => p.decidingDate === 'discharge')) return byDischarge;
+  if (packs.every((p) => p.decidingDate === 'settlement')) return bySettlement;
+  return null;
 }
 
 async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { findHospitalAndPerson, type HospitalRow } from '../db/repositories/reference.js';
+import { findHospitalAndPerson, type HospitalRow, type PersonWithIdentities } from '../db/repositories/reference.js';
 import { decidingDate, policyYearOf, selectPolicy } from '../domain/select.js';
 import { billFromWire, validateBill, type BillWire, type PersonWire } from '../domain/wire.js';
 import type { Bill, IsoDate, Person } from '../domain/types.js';
@@ -26,7 +26,22 @@ export interface PreparedSettlement {
 }
 
 export async function prepareSettlement(db: Db, policies: PolicyStore, req: SettleRequest, settlementDate: IsoDate): Promise<PreparedSettlement> {
-  const { hospital, person: personRow } = await findHospitalAndPerson(db, req.hospitalCode, req.personId, req.dischargeDate);
+  const { hospital, person } = await findHospitalAndPerson(db, req.hospitalCode, req.personId, req.dischargeDate);
+  return prepareFromRegistry(await policies.all(), req, settlementDate, hospital, person);
+}
+
+/**
+ * The same, from registry rows already read (the settle path reads them in its first
+ * transaction statement): refuses an unknown or undesignated hospital, an unknown person
+ * and an invalid bill, and selects the policy version.
+ */
+export function prepareFromRegistry(
+  packs: PolicyPack[],
+  req: SettleRequest,
+  settlementDate: IsoDate,
+  hospital: HospitalRow | undefined,
+  personRow: PersonWithIdentities | undefined,
+): PreparedSettlement {
   if (!hospital) throw new AppError('UNKNOWN_HOSPITAL', `hospital ${req.hospitalCode} is not in the registry`, { hospitalCode: req.hospitalCode });
   if (!personRow) throw new AppError('UNKNOWN_PERSON', `person ${req.personId} is not in the registry`, { personId: req.personId });
   if (!hospital.designated) {
@@ -50,7 +65,7 @@ export async function prepareSettlement(db: Db, policies: PolicyStore, req: Sett
   validateBill(bill);
   const personWire: PersonWire = { id: personRow.id, insuredRegion: personRow.insured_region, scheme: personRow.scheme, identities: personRow.identities };
   const person: Person = { ...personWire, identities: personWire.identities.map((i) => ({ ...i })) };
-  const policy = selectPolicy(await policies.all(), person.insuredRegion, bill, settlementDate);
+  const policy = selectPolicy(packs, person.insuredRegion, bill, settlementDate);
   const deciding = decidingDate(bill, settlementDate, policy.decidingDate);
   return { hospital, billWire, bill, personWire, person, policy, settlementDate, decidingDate: deciding, year: policyYearOf(deciding) };
 }

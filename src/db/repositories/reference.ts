@@ -28,19 +28,29 @@ export interface PersonWithIdentities {
   identities: Array<{ category: string; validFrom: string; validTo: string | null }>;
 }
 
-const HOSPITAL_AND_PERSON = `
-  SELECT
-    (SELECT json_build_object('id', h.id, 'code', h.code, 'name', coalesce(hp.name, h.name), 'level', coalesce(hp.level, h.level),
+/**
+ * SQL (a scalar subquery) for the hospital with code `$code` as it was on `$date`, as one
+ * JSON object shaped like HospitalRow; `$date` and `$code` name the statement's parameters.
+ */
+export function hospitalOnDateJson(date: string, code: string): string {
+  return `(SELECT json_build_object('id', h.id, 'code', h.code, 'name', coalesce(hp.name, h.name), 'level', coalesce(hp.level, h.level),
                               'region_code', coalesce(hp.region_code, h.region_code), 'designated_from', h.designated_from,
                               'designated_to', h.designated_to, 'designated', hp.id IS NOT NULL)
        FROM hospitals h
-       LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= $1::date
-         AND (hp.valid_to IS NULL OR hp.valid_to >= $1::date)
-       WHERE h.code = $2::text) AS hospital,
-    (SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
+       LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= ${date}::date
+         AND (hp.valid_to IS NULL OR hp.valid_to >= ${date}::date)
+       WHERE h.code = ${code}::text)`;
+}
+
+/** SQL (a scalar subquery) for the person `$id` with identities, as one JSON object shaped like PersonWithIdentities. */
+export function personJson(id: string): string {
+  return `(SELECT json_build_object('id', p.id, 'insured_region', p.insured_region, 'scheme', p.scheme, 'identities', coalesce((
               SELECT json_agg(json_build_object('category', i.category, 'validFrom', i.valid_from, 'validTo', i.valid_to) ORDER BY i.valid_from, i.id)
               FROM identities i WHERE i.person_id = p.id), '[]'::json))
-       FROM persons p WHERE p.id = $3::text) AS person`;
+       FROM persons p WHERE p.id = ${id}::text)`;
+}
+
+const HOSPITAL_AND_PERSON = `SELECT ${hospitalOnDateJson('$1', '$2')} AS hospital, ${personJson('$3')} AS person`;
 
 /**
  * The hospital (by code) as it was on `onDate` (its designated period covering that date:

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { sql, type Transaction } from 'kysely';
 import { runStatement, type Db } from '../database.js';
+import { hospitalOnDateJson, personJson, type HospitalRow, type PersonWithIdentities } from './reference.js';
 import type { DB } from '../schema.js';
 
 /*
@@ -108,39 +109,56 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
   return rows[0]!;
 }
 
-const CLAIM_AND_LOCK = `
-  WITH k AS (
+const OPEN_SETTLEMENT = `
+  WITH r AS (
+    SELECT ${hospitalOnDateJson('$1', '$2')} AS hospital, ${personJson('$3')} AS person
+  ), k AS (
     INSERT INTO idempotency_keys (hospital_id, key, request_hash, request, settlement_id)
-    VALUES ($8::uuid, $1::text, $2::text, $3::jsonb, $4::uuid)
+    SELECT (r.hospital->>'id')::uuid, $4::text, $5::text, $6::jsonb, $7::uuid FROM r
+    WHERE r.hospital IS NOT NULL AND r.person IS NOT NULL
     ON CONFLICT (hospital_id, key) DO NOTHING RETURNING key
   ), l AS (
     INSERT INTO person_ledgers AS l (person_id, year, data)
-    SELECT $5::text, $6::int, $7::jsonb WHERE EXISTS (SELECT FROM k)
+    SELECT $3::text, $8::int, $9::jsonb WHERE EXISTS (SELECT FROM k) AND $8::int IS NOT NULL
     ON CONFLICT (person_id, year) DO UPDATE SET updated_at = l.updated_at
     RETURNING l.data
   )
-  SELECT EXISTS (SELECT FROM k) AS claimed, (SELECT data FROM l) AS ledger`;
+  SELECT r.hospital, r.person, EXISTS (SELECT FROM k) AS claimed, (SELECT data FROM l) AS ledger FROM r`;
+
+export interface OpenedSettlement<L> {
+  /** The hospital as it was on the discharge date (undefined: no such code). */
+  hospital: HospitalRow | undefined;
+  person: PersonWithIdentities | undefined;
+  /** False when the key is taken (by a committed request: an uncommitted holder is waited for) or the hospital or person is unknown. */
+  claimed: boolean;
+  /** The locked ledger of `ledger.year`, when claimed and a year was given. */
+  ledger: L | null;
+}
 
 /**
- * In one statement: claims an idempotency key for a settlement id not yet inserted (the
- * FK is deferred) and, only when the claim succeeded, locks the person's ledger row for
- * the year, creating it first (as `emptyLedger`) when absent — see lockLedger. Returns
- * null when the key exists: if another transaction holds it uncommitted, this waits for
- * that one to finish first, so the caller only ever sees committed outcomes.
+ * The first statement of a settlement's transaction, one round trip: reads the hospital
+ * (as on the discharge date) and the person with identities, claims the idempotency key
+ * for a settlement id not yet inserted (the foreign key is deferred) and, only when the
+ * claim succeeded and `ledger.year` is not null, locks the person's ledger row for that
+ * year, creating it (as `ledger.empty`) when absent: ON CONFLICT DO UPDATE takes the row
+ * lock whether the row is new or not, so a concurrent settlement of the same person waits
+ * here for this one to commit and then sees its ledger. Nothing is claimed for an unknown
+ * hospital or person; everything else the caller refuses rolls the claim back with the
+ * transaction.
  */
-export async function claimKeyAndLockLedger<L>(
+export async function openSettlement<L>(
   client: pg.ClientBase,
-  claim: { hospitalId: string; key: string; requestHash: string; requestJson: string; settlementId: string },
-  ledger: { personId: string; year: number; emptyLedger: () => L },
-): Promise<L | null> {
-  const rows = await runStatement<{ claimed: boolean; ledger: L | null }>(client, 'settlement_claim_lock_v2', CLAIM_AND_LOCK, [
-    claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger.personId, ledger.year, JSON.stringify(ledger.emptyLedger()),
-    claim.hospitalId,
-  ]);
+  registry: { hospitalCode: string; personId: string; onDate: string },
+  claim: { key: string; requestHash: string; requestJson: string; settlementId: string },
+  ledger: { year: number | null; empty: () => L },
+): Promise<OpenedSettlement<L>> {
+  const rows = await runStatement<{ hospital: HospitalRow | null; person: PersonWithIdentities | null; claimed: boolean; ledger: L | null }>(
+    client, 'settlement_open_v1', OPEN_SETTLEMENT,
+    [registry.onDate, registry.hospitalCode, registry.personId, claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger.year, JSON.stringify(ledger.empty())],
+  );
   const r = rows[0]!;
-  if (!r.claimed) return null;
-  if (r.ledger === null) throw new Error(`ledger of ${ledger.personId}/${ledger.year} was neither found nor created`);
-  return r.ledger;
+  if (r.claimed && ledger.year !== null && r.ledger === null) throw new Error(`ledger of ${registry.personId}/${ledger.year} was neither found nor created`);
+  return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, ledger: r.ledger };
 }
 
 /** The idempotency record of a hospital's key (keys are unique per hospital, named by its code). */
