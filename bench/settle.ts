@@ -137,6 +137,13 @@ async function drive(client: ChildProcess, port: number, apiKey: string, connect
     `      CPU ms per settlement: service ${per(serviceMs)} (${Math.round((100 * cpu.system) / 1000 / serviceMs)}% kernel), PostgreSQL ${pgMs === null ? 'n/a' : per(pgMs)}, load generator ${per(r.clientCpuMs)}` +
       ` | load average before ${loadBefore}, after ${load()}`,
   );
+  if (pgMs !== null && r.settled > 0) {
+    // What the CPU per settlement allows when every core does nothing else: the rate is
+    // CPU-bound once this is near the measured one.
+    const totalMs = (serviceMs + pgMs + r.clientCpuMs) / r.settled;
+    const ceiling = (os.cpus().length * 1000) / totalMs;
+    console.log(`      CPU ceiling: ${os.cpus().length} CPUs / ${totalMs.toFixed(2)} ms = ${ceiling.toFixed(0)} settlements/s; measured ${((100 * r.settled) / r.elapsed / ceiling).toFixed(0)}% of it`);
+  }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }
 
