@@ -1,6 +1,9 @@
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
-import { bill, H, P } from '../helpers/fixtures.js';
+import { randomUUID } from 'node:crypto';
+import { addPerson, bill, H, P } from '../helpers/fixtures.js';
+import { pgTransaction } from '../../src/db/database.js';
+import { insertSettlement, type SettlementInsert } from '../../src/db/repositories/settlements.js';
 
 /** Every table the settlement transaction writes (the audit row is a CTE of the settlement insert). */
 const TABLES = ['settlements', 'settlement_fund_lines', 'settlement_inputs', 'idempotency_keys', 'person_ledgers', 'audit_log'] as const;
@@ -42,4 +45,25 @@ t.test('a failure after the settlement insert rolls the whole transaction back',
   fail = false;
   const retry = await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-fail' });
   t.equal(retry.statusCode, 201, 'a retry with the same key settles normally');
+});
+
+t.test('a settlement insert whose ledger row was never locked fails and leaves nothing', async (t) => {
+  const ctx = await testApp(t);
+  const rec = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-model' })).json();
+  await addPerson(ctx.db, 'P-NO-LEDGER');
+  const before = await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const lines = await ctx.db.selectFrom('settlement_fund_lines').select(['layer', 'fund_code', 'national_field', 'amount_base', 'amount_paid']).where('settlement_id', '=', rec.id).orderBy('seq').execute();
+  const row = await ctx.db.selectFrom('settlements').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
+  const copy: SettlementInsert = {
+    id: randomUUID(), kind: 'settlement', reverses_id: null, hospital_id: row.hospital_id, person_id: 'P-NO-LEDGER', visit_no: 'V-NO-LEDGER',
+    visit_type: row.visit_type, admission_date: row.admission_date, discharge_date: row.discharge_date, settlement_date: row.settlement_date,
+    deciding_date: row.deciding_date, policy_year: row.policy_year, policy_version_id: row.policy_version_id, identity_used: row.identity_used,
+    idempotency_key: null, reason: null, amount_total: row.amount_total, amount_fully_self_paid: row.amount_fully_self_paid,
+    amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
+    amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
+    ledger: { year: row.policy_year, data: rec.settlement.ledgerAfter },
+  };
+  await t.rejects(pgTransaction(ctx.db, (client) => insertSettlement(client, copy)), /ledger of P-NO-LEDGER\/2026 was not written/);
+  t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'the settlement row rolled back');
+  t.equal(await ctx.db.selectFrom('person_ledgers').select('year').where('person_id', '=', 'P-NO-LEDGER').executeTakeFirst(), undefined);
 });

@@ -75,23 +75,26 @@ const INSERT_SETTLEMENT = `
   ), l AS (
     UPDATE person_ledgers SET data = $30::jsonb, updated_at = now()
     WHERE person_id = $5::text AND year = $31::int
+    RETURNING 1
   ), a AS (
     INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
     SELECT $32::uuid, $33::text, $34::text, 'settlement', $1::text, $35::jsonb
     WHERE $33::text IS NOT NULL
   )
-  SELECT created_at, created_at::text AS created_at_text FROM s`;
+  SELECT created_at, created_at::text AS created_at_text, EXISTS (SELECT FROM l) AS ledger_written FROM s`;
 
 /**
  * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
  * and the audit row, in one statement (one round trip; a named prepared statement on a
  * pg client). The settlement declares its number of fund lines; the database checks once
  * per settlement, at commit, that exactly that many lines exist and sum to its fund total,
- * and refuses any line added later (migration 20261202090000). Returns the row's created_at.
+ * and refuses any line added later (migration 20261202090000). Throws (the caller's
+ * transaction then rolls back) when the ledger row was not there to update: every caller
+ * must have locked it first. Returns the row's created_at.
  */
 export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
   const inputs = s.inputs;
-  const rows = await runStatement<{ created_at: Date; created_at_text: string }>(q, 'settlement_insert_v2', INSERT_SETTLEMENT, [
+  const rows = await runStatement<{ created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v3', INSERT_SETTLEMENT, [
     s.id, s.kind, s.reverses_id, s.hospital_id, s.person_id, s.visit_no, s.visit_type, s.admission_date, s.discharge_date,
     s.settlement_date, s.deciding_date, s.policy_year, s.policy_version_id, s.identity_used, s.idempotency_key, s.reason,
     s.amount_total, s.amount_fully_self_paid, s.amount_over_limit, s.amount_pre_self_pay, s.amount_in_scope, s.amount_fund_total, s.amount_patient,
@@ -106,7 +109,11 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
     s.audit ? JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id }) : null,
     s.fundLines.length,
   ]);
-  return rows[0]!;
+  const r = rows[0]!;
+  // The ledger row is locked (and created when absent) earlier in the transaction; a
+  // write that found no row would silently lose the settlement's ledger effect.
+  if (!r.ledger_written) throw new Error(`ledger of ${s.person_id}/${s.ledger.year} was not written: it was never locked`);
+  return { created_at: r.created_at, created_at_text: r.created_at_text };
 }
 
 const OPEN_SETTLEMENT = `
