@@ -154,3 +154,34 @@ t.test('money columns are numeric(14,2) and come back as exact strings', async (
   const lines = await db.selectFrom('settlement_fund_lines').select(sql<string>`sum(amount_paid)`.as('sum')).where('settlement_id', '=', s.id).executeTakeFirstOrThrow();
   t.equal(lines.sum, s.fundTotal);
 });
+
+t.test('TRUNCATE is refused on every append-only, close-only or revoke-only table and on ledgers', async (t) => {
+  for (const table of ['settlements', 'settlement_fund_lines', 'settlement_inputs', 'idempotency_keys', 'identities', 'hospital_periods', 'identity_imports', 'api_keys', 'audit_log']) {
+    await refuses(t, sql`TRUNCATE ${sql.table(table)} CASCADE`.execute(db), /append-only/);
+  }
+  await refuses(t, sql`TRUNCATE person_ledgers`.execute(db), /person_ledgers rows are never deleted/);
+  const n = await db.selectFrom('settlement_fund_lines').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  t.ok(Number(n.n) > 0, 'the lines are still there');
+});
+
+t.test('a ledger row cannot be deleted', async (t) => {
+  await refuses(t, sql`DELETE FROM person_ledgers WHERE person_id = ${P.DIBAO}`.execute(db), /never deleted/);
+  t.ok(await db.selectFrom('person_ledgers').select('year').where('person_id', '=', P.DIBAO).executeTakeFirst());
+});
+
+t.test('a temporary table cannot stand in for settlement_fund_lines in the commit-time check', async (t) => {
+  await refuses(
+    t,
+    db.transaction().execute(async (trx) => {
+      // Real lines 0.01 over the fund total …
+      const id = (await sql<{ id: string }>`WITH n AS (INSERT INTO settlements ${copyOf('-tmp')} RETURNING id)
+        INSERT INTO settlement_fund_lines SELECT n.id, f.seq, f.reversal, f.layer, f.fund_code, f.national_field, f.amount_base,
+          f.amount_paid + CASE WHEN f.seq = 0 THEN 0.01 ELSE 0 END, f.line_count
+        FROM n, settlement_fund_lines f WHERE f.settlement_id = ${s.id} RETURNING settlement_id AS id`.execute(trx)).rows[0]!.id;
+      // … and a session-local table of the same name whose rows would pass.
+      await sql`CREATE TEMP TABLE settlement_fund_lines ON COMMIT DROP AS
+        SELECT ${id}::uuid AS settlement_id, amount_paid, reversal FROM public.settlement_fund_lines WHERE settlement_id = ${s.id}`.execute(trx);
+    }),
+    /fund lines of settlement .* sum to .*, fund total is/,
+  );
+});
