@@ -141,8 +141,8 @@ async function drive(client: ChildProcess, port: number, apiKey: string, connect
     // What the CPU per settlement allows when every core does nothing else: the rate is
     // CPU-bound once this is near the measured one.
     const totalMs = (serviceMs + pgMs + r.clientCpuMs) / r.settled;
-    const ceiling = (os.cpus().length * 1000) / totalMs;
-    console.log(`      CPU ceiling: ${os.cpus().length} CPUs / ${totalMs.toFixed(2)} ms = ${ceiling.toFixed(0)} settlements/s; measured ${((100 * r.settled) / r.elapsed / ceiling).toFixed(0)}% of it`);
+    const ceiling = (os.availableParallelism() * 1000) / totalMs;
+    console.log(`      CPU ceiling: ${os.availableParallelism()} CPUs / ${totalMs.toFixed(2)} ms = ${ceiling.toFixed(0)} settlements/s; measured ${((100 * r.settled) / r.elapsed / ceiling).toFixed(0)}% of it`);
   }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     const app = await buildApp({ config, db, logger: logLevel !== undefined, logStream, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
-    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.cpus().length} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
+    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       if (WARMUP > 0) {
