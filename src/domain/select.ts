@@ -20,6 +20,21 @@ export function policyYearOf(date: IsoDate): number {
   return Number(date.slice(0, 4));
 }
 
+/**
+ * The policy year of a bill before its person (and so its pack) is known, when every
+ * pack that could apply agrees: discharge and settlement in the same year, or every
+ * loaded pack deciding by the same date (all bundled packs decide by the discharge
+ * date). Null otherwise: the year is known once the pack is chosen.
+ */
+export function certainYear(packs: readonly Pick<PolicyPack, 'decidingDate'>[], dischargeDate: IsoDate, settlementDate: IsoDate): number | null {
+  const byDischarge = policyYearOf(dischargeDate);
+  const bySettlement = policyYearOf(settlementDate);
+  if (byDischarge === bySettlement) return byDischarge;
+  if (packs.every((p) => p.decidingDate === 'discharge')) return byDischarge;
+  if (packs.every((p) => p.decidingDate === 'settlement')) return bySettlement;
+  return null;
+}
+
 export function regionFallbacks(region: string): string[] {
   const chain = [region, `${region.slice(0, 4)}00`, `${region.slice(0, 2)}0000`, '000000'];
   return chain.filter((r, i) => chain.indexOf(r) === i);

@@ -3,7 +3,7 @@ import { pgTransaction, type Db } from '../db/database.js';
 import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
 import { findIdempotencyRecord, findSettlement, insertSettlement, openSettlement, type OpenedSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
 import { settle } from '../domain/engine.js';
-import { policyYearOf } from '../domain/select.js';
+import { certainYear } from '../domain/select.js';
 import { emptyLedger } from '../domain/ledger.js';
 import { ledgerFromWire, ledgerToWire, settlementToWire, type LedgerWire, type SettlementWire } from '../domain/wire.js';
 import { AppError } from '../http/errors.js';
@@ -12,8 +12,6 @@ import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
 import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import type { PolicyStore } from './policies.js';
-import type { PolicyPack } from '../policies/types.js';
-import type { IsoDate } from '../domain/types.js';
 import { insertedRow, toRecord } from './records.js';
 import { prepareFromRegistry, prepareSettlement, type PreparedSettlement } from './settlement-input.js';
 import { activeSettlementOf, isUniqueViolation } from './db-errors.js';
@@ -111,7 +109,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
         client,
         { hospitalCode: req.hospitalCode, personId: req.personId, onDate: req.dischargeDate },
         { key, requestHash, requestJson, settlementId: id },
-        { year: lockedYear, empty: () => ledgerToWire(emptyLedger(lockedYear ?? 0)) },
+        lockedYear === null ? null : { year: lockedYear, empty: ledgerToWire(emptyLedger(lockedYear)) },
       );
       if (!open.claimed) {
         taken = open;
@@ -149,21 +147,6 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
   }
   if (!inserted) throw new Error(`settlement ${id} committed without a record`);
   return { record: inserted, replayed: false };
-}
-
-/**
- * The policy year of a bill before its person (and so its pack) is known, when every
- * pack that could apply agrees: discharge and settlement in the same year, or every
- * loaded pack deciding by the same date (all bundled packs decide by the discharge
- * date). Null otherwise: the settlement then locks its ledger once the pack is chosen.
- */
-export function certainYear(packs: readonly PolicyPack[], dischargeDate: IsoDate, settlementDate: IsoDate): number | null {
-  const byDischarge = policyYearOf(dischargeDate);
-  const bySettlement = policyYearOf(settlementDate);
-  if (byDischarge === bySettlement) return byDischarge;
-  if (packs.every((p) => p.decidingDate === 'discharge')) return byDischarge;
-  if (packs.every((p) => p.decidingDate === 'settlement')) return bySettlement;
-  return null;
 }
 
 async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {

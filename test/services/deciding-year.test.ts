@@ -3,8 +3,7 @@ import { testApp } from '../helpers/app.js';
 import { bill, H, P } from '../helpers/fixtures.js';
 import { fixedClock } from '../../src/services/clock.js';
 import { assertEveryReplayIdentical } from '../helpers/replay.js';
-import { certainYear } from '../../src/services/settle.js';
-import type { PolicyPack } from '../../src/policies/types.js';
+import { certainYear } from '../../src/domain/select.js';
 
 /*
  * The settle path locks the ledger of the discharge date's year in its first statement
@@ -16,8 +15,8 @@ const ctx = await testApp(t, { clock: fixedClock('2027-01-03') });
 const { call } = ctx;
 
 t.test('certainYear: the policy year when every pack that could apply agrees', async (t) => {
-  const discharge = [{ decidingDate: 'discharge' }] as PolicyPack[];
-  const settlement = [{ decidingDate: 'settlement' }] as PolicyPack[];
+  const discharge = [{ decidingDate: 'discharge' as const }];
+  const settlement = [{ decidingDate: 'settlement' as const }];
   t.equal(certainYear([...discharge, ...settlement], '2026-06-10', '2026-06-15'), 2026, 'same year either way');
   t.equal(certainYear(discharge, '2026-12-30', '2027-01-03'), 2026);
   t.equal(certainYear(settlement, '2026-12-30', '2027-01-03'), 2027);

@@ -138,7 +138,7 @@ export interface OpenedSettlement<L> {
   person: PersonWithIdentities | undefined;
   /** False when the key is taken (by a committed request: an uncommitted holder is waited for) or the hospital or person is unknown. */
   claimed: boolean;
-  /** The locked ledger of `ledger.year`, when claimed and a year was given. */
+  /** The locked ledger of the year asked for, when claimed and a ledger was asked for. */
   ledger: L | null;
 }
 
@@ -146,8 +146,8 @@ export interface OpenedSettlement<L> {
  * The first statement of a settlement's transaction, one round trip: reads the hospital
  * (as on the discharge date) and the person with identities, claims the idempotency key
  * for a settlement id not yet inserted (the foreign key is deferred) and, only when the
- * claim succeeded and `ledger.year` is not null, locks the person's ledger row for that
- * year, creating it (as `ledger.empty`) when absent: ON CONFLICT DO UPDATE takes the row
+ * claim succeeded and a `ledger` is named, locks the person's ledger row for its year,
+ * creating it (as `ledger.empty`) when absent: ON CONFLICT DO UPDATE takes the row
  * lock whether the row is new or not, so a concurrent settlement of the same person waits
  * here for this one to commit and then sees its ledger. Nothing is claimed for an unknown
  * hospital or person; everything else the caller refuses rolls the claim back with the
@@ -157,14 +157,14 @@ export async function openSettlement<L>(
   client: pg.ClientBase,
   registry: { hospitalCode: string; personId: string; onDate: string },
   claim: { key: string; requestHash: string; requestJson: string; settlementId: string },
-  ledger: { year: number | null; empty: () => L },
+  ledger: { year: number; empty: L } | null,
 ): Promise<OpenedSettlement<L>> {
   const rows = await runStatement<{ hospital: HospitalRow | null; person: PersonWithIdentities | null; claimed: boolean; ledger: L | null }>(
     client, 'settlement_open_v1', OPEN_SETTLEMENT,
-    [registry.onDate, registry.hospitalCode, registry.personId, claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger.year, JSON.stringify(ledger.empty())],
+    [registry.onDate, registry.hospitalCode, registry.personId, claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger?.year ?? null, ledger ? JSON.stringify(ledger.empty) : null],
   );
   const r = rows[0]!;
-  if (r.claimed && ledger.year !== null && r.ledger === null) throw new Error(`ledger of ${registry.personId}/${ledger.year} was neither found nor created`);
+  if (r.claimed && ledger && r.ledger === null) throw new Error(`ledger of ${registry.personId}/${ledger.year} was neither found nor created`);
   return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, ledger: r.ledger };
 }
 

@@ -28,8 +28,9 @@ const tags = ['settlements'];
  * schema's `settlement` / `reversal` members are unions with null, and fast-json-stringify
  * picks a union branch by validating the whole settlement against it on every response
  * (about 5% of a settlement's CPU). The records are built field by field in
- * services/records.ts, so there is nothing extra to strip; test/http/settlements.test.ts
- * checks every record answered here serializes identically through the schema.
+ * services/records.ts, so there is nothing extra to strip; the tests' call() helper
+ * (test/helpers/record-shape.ts) checks every record answered here serializes
+ * identically through the schema.
  */
 function sendRecord<T>(reply: FastifyReply, record: T): FastifyReply {
   return reply.serializer(stringifyRecord).send(record);
