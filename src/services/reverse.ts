@@ -31,7 +31,7 @@ export async function reverseSettlement(db: Db, id: string, reason: string, acto
     if (orig.reversed_by_id) throw new AppError('ALREADY_REVERSED', `settlement ${id} is already reversed`, { settlementId: id, reversedBy: orig.reversed_by_id });
     const wire = orig.result as SettlementWire;
     const year = orig.policy_year;
-    const current = ledgerFromWire(await lockLedger(trx, orig.person_id, year, () => ledgerToWire(emptyLedger(year))));
+    const current = ledgerFromWire(await lockLedger(trx, orig.person_id, year, ledgerToWire(emptyLedger(year))));
     const delta = ledgerDelta(ledgerFromWire(wire.ledgerBefore), ledgerFromWire(wire.ledgerAfter));
     const after = applyDelta(current, negateDelta(delta));
     const funds = wire.layers.map((l) => ({ layer: l.layer, fundCode: l.fundCode, nationalField: l.nationalField, base: neg(l.base), paid: neg(l.paid) }));

@@ -118,7 +118,7 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
       p = prepareFromRegistry(packs, req, settlementDate, open.hospital, open.person);
       const year = p.year;
       if (lockedYear !== null && year !== lockedYear) throw new Error(`policy year ${year} of ${req.visitNo} is not the certain year ${lockedYear}`);
-      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, year, () => ledgerToWire(emptyLedger(year))));
+      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, year, ledgerToWire(emptyLedger(year))));
       const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
       const wire = settlementToWire(result);
       const row: SettlementInsert = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };

@@ -15,8 +15,8 @@ import type { LedgerWire } from '../../domain/wire.js';
  * statement: ON CONFLICT DO UPDATE takes the row lock whether the row is new or not, and
  * a concurrent first settlement of the same person simply waits for this one.
  */
-export async function lockLedger(q: Transaction<DB> | pg.ClientBase, personId: string, year: number, empty: () => LedgerWire): Promise<LedgerWire> {
-  const rows = await runStatement<{ data: LedgerWire }>(q, 'ledger_lock_v1', LOCK_LEDGER, [personId, year, JSON.stringify(empty())]);
+export async function lockLedger(q: Transaction<DB> | pg.ClientBase, personId: string, year: number, empty: LedgerWire): Promise<LedgerWire> {
+  const rows = await runStatement<{ data: LedgerWire }>(q, 'ledger_lock_v1', LOCK_LEDGER, [personId, year, JSON.stringify(empty)]);
   return rows[0]!.data;
 }
 
