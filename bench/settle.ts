@@ -13,7 +13,15 @@
  * level also prints the CPU milliseconds per settlement of the service process, of the
  * embedded PostgreSQL (postmaster and all its children, from /proc) and of the load
  * generator, and the load average: on a machine shared with other jobs the wall-clock
- * rate moves with their load, the CPU cost per settlement much less.
+ * rate moves with their load, the CPU cost per settlement much less (unless the host
+ * slows the cores themselves: see the CPU reference).
+ *
+ * Before the first level and after the last it prints a CPU reference: the pure engine's
+ * rate per CPU-second on the bench:engine workload. On a virtual machine whose cores run
+ * at a share of their speed that the guest cannot see (steal time, also printed, stays
+ * near zero), that reference is what tells two runs' figures apart: on 2026-12-02 it
+ * read between about 3,600 and 5,200 within one hour (7,599 on 2026-11-23), and the
+ * CPU milliseconds per settlement of every process moved with it.
  *
  * Before measuring, a warm-up (BENCH_WARMUP_SECONDS, default 3, not counted) settles
  * into the empty tables and then runs ANALYZE, as autovacuum does in a fresh database
@@ -43,6 +51,7 @@ import { loadPolicyVersions } from '../src/services/bootstrap.js';
 import { fixedClock } from '../src/services/clock.js';
 import { DEMO, seedDemo } from '../src/services/demo.js';
 import type { RunMessage, RunResult } from './settle-client.js';
+import { engineRate, rate } from './engine-rate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PERSONS = 10_000;
@@ -105,6 +114,27 @@ const CLK_TCK = (() => {
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
+/** Jiffies of all CPUs and of their steal time (a virtual machine's cores taken by the host), from /proc/stat; null off Linux. */
+function cpuTimes(): { total: number; steal: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The same pure-engine workload as `npm run bench:engine` (50-line bill) for two seconds:
+ * its rate per CPU-second says how fast this machine's CPUs were around the run, so
+ * figures from runs on differently loaded hosts can be compared. 2026-11-23, quiet machine: 7,599.
+ */
+function cpuReference(when: string): void {
+  const r = engineRate(50, 2);
+  console.log(`CPU reference ${when}: the engine settles ${rate(r.perCpuSecond)} 50-line bills per CPU-second (7,599 on the quiet machine of 2026-11-23)`);
+}
+
 function run(client: ChildProcess, m: Omit<RunMessage, 'type'>): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`load generator exited (${code})`));
@@ -119,11 +149,14 @@ function run(client: ChildProcess, m: Omit<RunMessage, 'type'>): Promise<RunResu
 
 async function drive(client: ChildProcess, port: number, apiKey: string, connections: number, pgDataDir: string | null): Promise<void> {
   const loadBefore = load();
+  const times0 = cpuTimes();
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds(pgDataDir);
   const result = await run(client, { port, apiKey, connections, seconds: SECONDS, label: `c${connections}`, persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
+  const times1 = cpuTimes();
+  const steal = times0 && times1 && times1.total > times0.total ? ` | steal ${((100 * (times1.steal - times0.steal)) / (times1.total - times0.total)).toFixed(1)}%` : '';
   const r = result;
   const per = (ms: number) => (r.settled ? (ms / r.settled).toFixed(2) : '-');
   const serviceMs = (cpu.user + cpu.system) / 1000;
@@ -135,7 +168,7 @@ async function drive(client: ChildProcess, port: number, apiKey: string, connect
   );
   console.log(
     `      CPU ms per settlement: service ${per(serviceMs)} (${Math.round((100 * cpu.system) / 1000 / serviceMs)}% kernel), PostgreSQL ${pgMs === null ? 'n/a' : per(pgMs)}, load generator ${per(r.clientCpuMs)}` +
-      ` | load average before ${loadBefore}, after ${load()}`,
+      ` | load average before ${loadBefore}, after ${load()}${steal}`,
   );
   if (pgMs !== null && r.settled > 0) {
     // What the CPU per settlement allows when every core does nothing else: the rate is
@@ -167,6 +200,7 @@ async function main(): Promise<void> {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
     console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
+    cpuReference('before');
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       if (WARMUP > 0) {
@@ -182,6 +216,7 @@ async function main(): Promise<void> {
       client.kill();
     }
     await app.close();
+    cpuReference('after');
     await checkInvariants(db);
   } finally {
     await db.destroy();
