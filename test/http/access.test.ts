@@ -73,6 +73,26 @@ t.test('the matrix covers every /v1 route and the access table names only real r
   t.equal(rows.length, routes.length, 'one matrix row per route');
 });
 
+t.test('percent-encoded paths reach the same routes and need the same key', async (t) => {
+  // The router decodes %76 to v: /%761/… is /v1/…, so the key check must follow the route, not the raw URL.
+  const spellings = (url: string) => [url, url.replace('/v1/', '/%761/'), url.replace('/v1/', '/v%31/'), url.replace('/v1/', '/%76%31/'), url.replace(/^\/v1\/(\w)/, (_m, c: string) => `/v1/%${c.charCodeAt(0).toString(16)}`)];
+  for (const [name, req] of rows) {
+    for (const url of new Set(spellings(req.url))) {
+      for (const headers of [{}, { authorization: 'Bearer not-a-key' }]) {
+        const r = await ctx.app.inject({ method: req.method, url, headers: { ...headers, 'idempotency-key': 'k-enc' }, ...(req.body ? { payload: req.body(0) as object } : {}) });
+        t.equal(r.statusCode, 401, `${name} at ${url} ${'authorization' in headers ? 'with an unknown key' : 'without a key'}`);
+        t.equal(r.json().code, 'UNAUTHORIZED');
+      }
+    }
+  }
+  const ops = await ctx.keyFor('ops');
+  const listed = await ctx.app.inject({ method: 'GET', url: `/%761/settlements?hospital=${H.WZ2}`, headers: { authorization: `Bearer ${ops}` } });
+  t.equal(listed.statusCode, 200, 'with a key the encoded path is the list route itself (so the 401s above came from the key check)');
+  const cashier = await ctx.keyFor({ role: 'cashier', hospital: H.WZ3 });
+  const other = await ctx.app.inject({ method: 'GET', url: `/%761/settlements/${S.id}`, headers: { authorization: `Bearer ${cashier}` } });
+  t.equal(other.statusCode, 404, 'and another hospital’s settlement stays hidden there too');
+});
+
 t.test('a bill naming another hospital is 403 HOSPITAL_MISMATCH; an unknown hospital is 422', async (t) => {
   const r = await call('POST', '/v1/settlements/preview', { body: bill({ hospitalCode: H.WZ3 }), as: { role: 'hospital', hospital: H.WZ2 } });
   t.equal(r.json().code, 'HOSPITAL_MISMATCH');

@@ -44,7 +44,7 @@ export async function authPlugin(app: FastifyInstance, opts: { db: Db; cacheMs?:
   app.decorateRequest('principal', null);
   app.decorateRequest('access', null);
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/v1/')) return;
+    if (!isApiRequest(req)) return;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m) throw new AppError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
     const principal = await principalOf(m[1]!);
@@ -61,11 +61,33 @@ export async function authPlugin(app: FastifyInstance, opts: { db: Db; cacheMs?:
   });
 
   app.addHook('preHandler', async (req: FastifyRequest) => {
+    // Fail closed: whatever way a request reached a /v1 handler, it has a key and an access row.
+    if (isApiRoute(req) && (!req.principal || !req.access)) throw new AppError('UNAUTHORIZED', 'send Authorization: Bearer <api key>');
     const p = req.principal;
     if (!p || !req.access || req.access.scope === 'none' || (p.role !== 'hospital' && p.role !== 'cashier')) return;
     if (p.hospitalId === null || p.hospitalCode === null) throw new AppError('FORBIDDEN', 'this key is not bound to a hospital', { role: p.role });
     await confine(opts.db, req, p.hospitalId, p.hospitalCode);
   });
+}
+
+/** The route the router matched is an API route (its pattern, never the raw URL: `/%761/…` routes to `/v1/…`). */
+function isApiRoute(req: FastifyRequest): boolean {
+  return req.routeOptions.url?.startsWith('/v1/') ?? false;
+}
+
+/**
+ * Needs a key: every request the router matched to a /v1 route, and every unmatched one
+ * whose decoded path is under /v1 (those get their 404 only with a valid key, as before).
+ */
+export function isApiRequest(req: FastifyRequest): boolean {
+  if (req.routeOptions.url !== undefined) return isApiRoute(req);
+  let path = req.url.split('?')[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // A malformed escape: judge by the raw path.
+  }
+  return path.startsWith('/v1/');
 }
 
 async function confine(db: Db, req: FastifyRequest, hospitalId: string, hospitalCode: string): Promise<void> {

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { isApiRequest } from './auth.js';
 
 /**
  * Per-key rate limit on /v1 (@fastify/rate-limit, in-process store): at most `max`
@@ -15,7 +16,7 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: { max: number;
     global: true,
     max: opts.max,
     timeWindow: opts.windowSeconds * 1000,
-    allowList: (req) => !req.url.startsWith('/v1/') || req.principal === null,
+    allowList: (req) => !isApiRequest(req) || req.principal === null,
     keyGenerator: (req) => req.principal?.keyId ?? req.ip,
     errorResponseBuilder: (_req, ctx) =>
       new AppError('RATE_LIMITED', `rate limit of ${ctx.max} requests per ${ctx.after} reached for this API key; retry after ${Math.ceil(ctx.ttl / 1000)} s`, {
