@@ -7,7 +7,7 @@ import { PolicyStore } from '../services/policies.js';
 import type { SettlementHooks } from '../services/settle.js';
 import { genReqId, loggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
@@ -44,6 +44,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId,
     requestIdHeader: false,
     bodyLimit: 5 * 1024 * 1024,
+    frameworkErrors,
     // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false }, plugins: [calendarDateFormat] },
   }).withTypeProvider<TypeBoxTypeProvider>();

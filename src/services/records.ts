@@ -54,7 +54,17 @@ export function insertedRow(s: SettlementInsert, hospitalCode: string, created: 
 }
 
 /** PostgreSQL's text form of a timestamptz, e.g. "2026-06-15 10:00:00.123456+08". */
-const TIMESTAMPTZ_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const TIMESTAMPTZ_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A timestamptz text PostgreSQL will read back: the shape, and every field within its range. */
+function isTimestampText(s: string): boolean {
+  const m = TIMESTAMPTZ_TEXT.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x.replace('.', '')))) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return year! >= 1 && month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHours! <= 15 && offsetMinutes! <= 59;
+}
 
 /** Opaque keyset cursor: the last row's exact (created_at, id). */
 export function encodeCursor(row: SettlementRecordRow): string {
@@ -64,7 +74,7 @@ export function encodeCursor(row: SettlementRecordRow): string {
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && TIMESTAMPTZ_TEXT.test(createdAt)) {
+    if (typeof createdAt === 'string' && typeof id === 'string' && UUID.test(id) && isTimestampText(createdAt)) {
       return { createdAt, id };
     }
   } catch {

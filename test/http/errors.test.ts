@@ -124,3 +124,48 @@ t.test('last line of defence: a PostgreSQL data exception on a value the request
   t.equal(own.statusCode, 500, 'a bad value of our own making stays a 500');
   t.equal(own.json().code, 'INTERNAL');
 });
+
+t.test('a lone UTF-16 surrogate anywhere the service stores is 400 VALIDATION_FAILED naming where, not a jsonb 500', async (t) => {
+  const bad = async (r: { statusCode: number; json(): any }, where: RegExp) => {
+    await refused(t, r, 400, 'VALIDATION_FAILED');
+    t.match(r.json().details.errors?.[0], { path: where, message: /well-formed Unicode/ });
+  };
+  const b = bill();
+  await bad(await call('POST', '/v1/settlements', { body: bill({ visitNo: 'V\ud800' }), key: 'k-sur-1' }), /body\/visitNo/);
+  await bad(await call('POST', '/v1/settlements', { body: { ...b, lines: [b.lines[0]!, { ...b.lines[1]!, name: '头孢\udc00' }] }, key: 'k-sur-2' }), /body\/lines\/1\/name/);
+  await bad(await call('POST', '/v1/settlements', { body: bill({ hospitalCode: 'X\ud800' }), key: 'k-sur-3' }), /body\/hospitalCode/);
+  await bad(await call('POST', '/v1/settlements', { body: bill(), key: 'k-sur-4', headers: { 'idempotency-key': 'k\udc00' } }), /headers\/idempotency-key|body/);
+  await bad(await call('POST', '/v1/hospitals', { body: { code: 'S-1', name: 'a\ud800', level: 1, regionCode: '330300', designatedFrom: '2026-01-01' } }), /body\/name/);
+  await bad(await call('POST', '/v1/persons', { body: { id: 'P-SUR', name: '\udfff', idCard: '330302198505051236', insuredRegion: '330300', scheme: 'employee' } }), /body\/name/);
+  await bad(await call('POST', '/v1/keys', { body: { label: 'k\ud800', role: 'ops' } }), /body\/label/);
+  const ok = await call('POST', '/v1/settlements', { body: bill({ visitNo: 'V-😷-1' }), key: 'k-sur-ok' });
+  t.equal(ok.statusCode, 201, 'a surrogate pair (one code point) is ordinary text');
+  t.equal(ok.json().visitNo, 'V-😷-1');
+  for (const k of ['k-sur-1', 'k-sur-2', 'k-sur-3']) t.equal((await call('GET', `/v1/settlements/by-key/${k}?hospital=${H.WZ2}`)).statusCode, 404, `nothing was written for ${k}`);
+});
+
+t.test('ids with a urn:uuid: prefix, paths that are not UTF-8 and tampered cursors are 400s with our own codes', async (t) => {
+  const s = (await call('POST', '/v1/settlements', { body: bill(), key: 'k-urn' })).json();
+  const urn = await call('GET', `/v1/settlements/urn:uuid:${s.id}`);
+  await refused(t, urn, 400, 'VALIDATION_FAILED');
+  t.notMatch(urn.body, /invalid input syntax/, 'the schema refuses it before PostgreSQL sees it');
+  await refused(t, await call('POST', `/v1/keys/urn:uuid:${s.id}/revocation`), 400, 'VALIDATION_FAILED');
+  await refused(t, await call('GET', '/v1/settlements/by-key/%FF%FE'), 400, 'MALFORMED_URL');
+  await refused(t, await app.inject({ method: 'GET', url: '/v1/settlements/%E0%A4%A' }), 400, 'MALFORMED_URL');
+  const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const uuid = '0b7d4b3e-8f00-4c5e-9a4e-2f1d2c3b4a59';
+  for (const c of [
+    cursor(['2026-06-15 10:00:00+08', '------------------------------------']),
+    cursor(['2026-13-45 10:00:00+08', uuid]),
+    cursor(['2026-02-30 10:00:00+08', uuid]),
+    cursor(['2026-06-15 24:00:00+08', uuid]),
+    cursor(['2026-06-15 10:00:00+99', uuid]),
+    cursor(['0000-06-15 10:00:00+08', uuid]),
+    cursor(['2026-06-15 10:00:00+08', uuid.toUpperCase().replace(/-/g, 'x')]),
+    'not base64 at all',
+  ]) {
+    await refused(t, await call('GET', `/v1/settlements?cursor=${encodeURIComponent(c)}`), 400, 'INVALID_CURSOR');
+  }
+  const page = await call('GET', `/v1/settlements?cursor=${cursor(['2999-12-31 23:59:59.999999+08', uuid])}`);
+  t.equal(page.statusCode, 200, 'a well-formed cursor still pages');
+});

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { clientDataException } from '../data-exceptions.js';
 import { AppError, statusOfCode } from '../errors.js';
@@ -14,6 +14,7 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_JSON', message: 'content-length does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
+  FST_ERR_BAD_URL: { code: 'MALFORMED_URL', message: 'the request path is not valid percent-encoded UTF-8' },
 };
 
 export function toWireError(err: unknown): { status: number; body: { code: string; message: string; details: Record<string, unknown> } } | null {
@@ -31,6 +32,16 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
     return { status: fe.statusCode, body: { code: 'BAD_REQUEST', message: fe.message, details: {} } };
   }
   return null;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any hook or error
+ * handler runs (a path that is not valid percent-encoded UTF-8) get the same
+ * {code, message, details} shape as every other refusal.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const wire = toWireError(err) ?? { status: 400, body: { code: 'BAD_REQUEST', message: 'the request cannot be routed', details: {} } };
+  reply.code(wire.status).send(wire.body);
 }
 
 export async function errorsPlugin(app: FastifyInstance): Promise<void> {

@@ -9,22 +9,43 @@ import { AppError } from '../errors.js';
  * CSV text), and the headers whose values the service stores or queries. The other
  * headers never reach the database: Authorization is hashed before its look-up and
  * X-Request-Id is replaced unless it matches a safe pattern (logger.ts).
+ *
+ * The same hook refuses strings that are not well-formed Unicode: a lone UTF-16
+ * surrogate (JSON allows "\ud800") cannot be stored in jsonb (22P02, a 500) and would be
+ * silently replaced by U+FFFD in text columns.
  */
 
 const STORED_HEADERS = ['idempotency-key'] as const;
 
-/** The JSON-pointer-like path of the first string (or key) containing NUL, or undefined. */
-export function findNul(value: unknown, path: string): string | undefined {
+/** U+0000, or a UTF-16 surrogate that is not half of a pair (in u-mode a pair is one code point, so \p{Cs} matches only lone halves). */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+export interface BadString {
+  /** JSON-pointer-like path of the string or object key. */
+  path: string;
+  problem: string;
+}
+
+function problemOf(s: string): string | undefined {
+  const m = UNSTORABLE.exec(s);
+  if (!m) return undefined;
+  return m[0] === '\0' ? 'must not contain the NUL character (U+0000)' : `must be well-formed Unicode (a lone surrogate U+${m[0].charCodeAt(0).toString(16).toUpperCase()} is not)`;
+}
+
+/** The first string (or object key) the database could not store as sent, or undefined. */
+export function findBadString(value: unknown, path: string): BadString | undefined {
   const stack: Array<[unknown, string]> = [[value, path]];
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\0')) return p;
+      const problem = problemOf(v);
+      if (problem) return { path: p, problem };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}/${i}`]);
     } else if (v !== null && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\0')) return `${p}/${k}`;
+        const problem = problemOf(k);
+        if (problem) return { path: `${p}/${k}`, problem: `names a key that ${problem}` };
         stack.push([child, `${p}/${k}`]);
       }
     }
@@ -32,17 +53,17 @@ export function findNul(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-function nulIn(req: FastifyRequest): string | undefined {
+function badStringIn(req: FastifyRequest): BadString | undefined {
   const headers = Object.fromEntries(STORED_HEADERS.map((h) => [h, req.headers[h]]));
-  return findNul(req.params, '/params') ?? findNul(req.query, '/querystring') ?? findNul(headers, '/headers') ?? findNul(req.body, '/body');
+  return findBadString(req.params, '/params') ?? findBadString(req.query, '/querystring') ?? findBadString(headers, '/headers') ?? findBadString(req.body, '/body');
 }
 
 export async function inputGuardPlugin(app: FastifyInstance): Promise<void> {
   // preValidation: after the body is parsed, before the schema, auth scoping and handlers.
   app.addHook('preValidation', async (req) => {
-    const path = nulIn(req);
-    if (path !== undefined) {
-      throw new AppError('VALIDATION_FAILED', `request ${path} contains a NUL character (U+0000)`, { errors: [{ path, message: 'must not contain the NUL character (U+0000)' }] });
+    const bad = badStringIn(req);
+    if (bad !== undefined) {
+      throw new AppError('VALIDATION_FAILED', `request ${bad.path} ${bad.problem}`, { errors: [{ path: bad.path, message: bad.problem }] });
     }
   });
 }

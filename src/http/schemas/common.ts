@@ -18,3 +18,9 @@ export const CalendarDateS = Type.String({ ...DateS, format: 'date' });
 export function calendarDateFormat<A extends { addFormat(name: string, format: { type: 'string'; validate: (s: string) => boolean }): A }>(ajv: A): A {
   return ajv.addFormat('date', { type: 'string', validate: (s: string) => isCalendarDate(s) });
 }
+
+/**
+ * A UUID as PostgreSQL's uuid type reads it: ajv-formats' `uuid` alone also accepts a
+ * `urn:uuid:` prefix, which reached PostgreSQL and came back as its own error text.
+ */
+export const UuidS = Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateS } from '../../domain/wire-schema.js';
-import { CalendarDateS } from './common.js';
+import { CalendarDateS, UuidS } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const Level = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级)' });
@@ -36,7 +36,7 @@ const PeriodSchema = Type.Object({ name: Type.String(), level: Level, regionCode
 
 export const HospitalSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: UuidS,
     code: Type.String(),
     name: Type.String(),
     level: Level,

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { UuidS } from './common.js';
 
 const Role = Type.Union([Type.Literal('hospital'), Type.Literal('cashier'), Type.Literal('ops'), Type.Literal('admin')]);
 
@@ -12,7 +13,7 @@ export const KeyCreateSchema = Type.Object(
 );
 
 const keyFields = {
-  id: Type.String({ format: 'uuid' }),
+  id: UuidS,
   label: Type.String(),
   role: Role,
   hospitalCode: Type.Union([Type.String(), Type.Null()]),
@@ -24,7 +25,7 @@ const keyFields = {
 export const KeySchema = Type.Object(keyFields, { $id: 'ApiKey' });
 export const KeyCreatedSchema = Type.Object({ ...keyFields, key: Type.String({ description: 'the key itself: shown this once, stored only as a SHA-256 digest' }) });
 export const KeyListSchema = Type.Object({ items: Type.Array(KeySchema) });
-export const KeyParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const KeyParamsSchema = Type.Object({ id: UuidS });
 
 export const AuditQuerySchema = Type.Object(
   {

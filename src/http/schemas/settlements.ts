@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { BillLineWireSchema, DateS, LedgerWireSchema, MoneyS, SettlementWireSchema } from '../../domain/wire-schema.js';
-import { CalendarDateS } from './common.js';
+import { CalendarDateS, UuidS } from './common.js';
 
 /*
  * Wire shapes of the settlement API. The engine's schemas (wire-schema.ts) describe the
@@ -10,7 +10,7 @@ import { CalendarDateS } from './common.js';
  */
 
 const strict = { additionalProperties: false } as const;
-const Id = Type.String({ format: 'uuid' });
+const Id = UuidS;
 
 export const SettleRequestSchema = Type.Object(
   {
