@@ -14,6 +14,9 @@ const typeOverrides: pg.CustomTypesConfig = {
     oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** idle_in_transaction_session_timeout of the service's connections: no transaction of ours waits on anything but PostgreSQL itself. */
+export const IDLE_IN_TRANSACTION_MS = 60_000;
+
 export interface DbOptions {
   url: string;
   poolMax: number;
@@ -32,9 +35,20 @@ export function createPool(opts: DbOptions): pg.Pool {
     // Fail fast instead of queueing forever when the database is unreachable.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // A half-open connection (a peer gone without a FIN) is noticed instead of waited on forever.
+    keepAlive: true,
+    // A transaction left open by a stuck caller releases its locks (a person's ledger row) after this.
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one: pg-pool takes its own 'error' listener off a client while
+  // it is lent out, and an 'error' event with no listener ends the process (a backend
+  // terminated or a socket reset between two statements of a transaction). The next
+  // query on that client fails instead, and a broken client is not taken back.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
@@ -65,7 +79,9 @@ export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Pr
     });
     try {
       const result = await fn(client);
-      await client.query('COMMIT');
+      // COMMIT of a transaction that already failed answers ROLLBACK, without an error.
+      const commit = await client.query('COMMIT');
+      if (commit.command !== 'COMMIT') throw new Error(`transaction ended with ${commit.command} instead of COMMIT`);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: unknown) => {

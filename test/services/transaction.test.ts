@@ -2,7 +2,8 @@ import t from 'tap';
 import { testApp } from '../helpers/app.js';
 import { randomUUID } from 'node:crypto';
 import { addPerson, bill, H, P } from '../helpers/fixtures.js';
-import { pgTransaction } from '../../src/db/database.js';
+import { sql } from 'kysely';
+import { IDLE_IN_TRANSACTION_MS, pgTransaction } from '../../src/db/database.js';
 import { insertSettlement, type SettlementInsert } from '../../src/db/repositories/settlements.js';
 
 /** Every table the settlement transaction writes (the audit row is a CTE of the settlement insert). */
@@ -66,4 +67,32 @@ t.test('a settlement insert whose ledger row was never locked fails and leaves n
   await t.rejects(pgTransaction(ctx.db, (client) => insertSettlement(client, copy)), /ledger of P-NO-LEDGER\/2026 was not written/);
   t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'the settlement row rolled back');
   t.equal(await ctx.db.selectFrom('person_ledgers').select('year').where('person_id', '=', 'P-NO-LEDGER').executeTakeFirst(), undefined);
+});
+
+t.test('a backend terminated between two statements fails that transaction only; the process and the pool carry on', async (t) => {
+  const ctx = await testApp(t);
+  const killed = async (pid: number) => {
+    await sql`SELECT pg_terminate_backend(${pid})`.execute(ctx.db);
+    // The 'error' event reaches the lent-out client while no query is running on it:
+    // without a listener of our own it would end the process (and this test with it).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  };
+  const viaPg = await pgTransaction(ctx.db, async (client) => {
+    await killed((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    await client.query('SELECT 1');
+  }).then(() => null, (e: unknown) => e);
+  t.ok(viaPg instanceof Error, `the pg transaction fails (${String(viaPg)})`);
+  const viaKysely = await ctx.db.transaction().execute(async (trx) => {
+    await killed((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid);
+    await sql`SELECT 1`.execute(trx);
+  }).then(() => null, (e: unknown) => e);
+  t.ok(viaKysely instanceof Error, `the kysely transaction fails (${String(viaKysely)})`);
+  const after = await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-after-kill' });
+  t.equal(after.statusCode, 201, 'the next settlement goes through on a healthy connection');
+});
+
+t.test('the service’s connections end a transaction left idle beyond the timeout', async (t) => {
+  const ctx = await testApp(t);
+  const { rows } = await sql<{ setting: string; unit: string }>`SELECT setting, unit FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'`.execute(ctx.db);
+  t.same(rows[0], { setting: String(IDLE_IN_TRANSACTION_MS), unit: 'ms' }, 'set on every pooled connection, so a stuck caller cannot hold a ledger lock for ever');
 });
