@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     const demo = embedded || config.DEMO ? await seedDemo(db) : null;
     const address = await app.listen({ host: config.HOST, port: config.PORT });
     app.log.info({ migrations: migrated.map((m) => m.migrationName), policies: packs, embedded: !!embedded }, 'ready');
+    if (packs.differs.length > 0) {
+      app.log.warn({ differs: packs.differs }, 'bundled policy packs differ from their stored versions; the stored ones stay in force (publish a change under a new id)');
+    }
     if (demo) printBanner(config, address, demo.apiKey, demo.adminKey);
     // The operational CLIs (keys, import:identities, migrate) take DATABASE_URL; say where the embedded server is.
     if (embedded) console.error(`  Embedded PostgreSQL for the CLIs: DATABASE_URL=${embedded.url} npm run keys -- list\n`);

@@ -2,11 +2,13 @@ import t, { type Test } from 'tap';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, P } from '../helpers/fixtures.js';
+import { loadPolicyVersions } from '../../src/services/bootstrap.js';
 
 /** The database enforces what it can on its own, whatever code writes to it. */
 const ctx = await testApp(t);
 const { db } = ctx;
-const s = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO, amount: 30_000 }), key: 'k-schema' })).json();
+const firstBill = bill({ personId: P.DIBAO, amount: 30_000 });
+const s = (await ctx.call('POST', '/v1/settlements', { body: firstBill, key: 'k-schema' })).json();
 
 const refuses = async (t: Test, q: Promise<unknown>, pattern: RegExp) => {
   await t.rejects(q, pattern);
@@ -162,6 +164,35 @@ t.test('TRUNCATE is refused on every append-only, close-only or revoke-only tabl
   await refuses(t, sql`TRUNCATE person_ledgers`.execute(db), /person_ledgers rows are never deleted/);
   const n = await db.selectFrom('settlement_fund_lines').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   t.ok(Number(n.n) > 0, 'the lines are still there');
+});
+
+t.test('idempotency records and policy versions are append-only', async (t) => {
+  await refuses(t, sql`UPDATE idempotency_keys SET request_hash = 'x'`.execute(db), /idempotency_keys is append-only/);
+  await refuses(t, sql`UPDATE idempotency_keys SET settlement_id = gen_random_uuid()`.execute(db), /append-only/);
+  await refuses(t, sql`DELETE FROM idempotency_keys`.execute(db), /append-only/);
+  const retry = await ctx.call('POST', '/v1/settlements', { body: firstBill, key: 'k-schema' });
+  t.same([retry.statusCode, retry.json().id, retry.json().replayed], [200, s.id, true], 'the claim is intact: a retry gets the stored answer');
+  await refuses(t, sql`UPDATE policy_versions SET pack = pack || '{"note": 1}'::jsonb WHERE id = ${s.policyVersionId}`.execute(db), /policy_versions is append-only/);
+  await refuses(t, sql`UPDATE policy_versions SET origin = 'edited' WHERE id = 'national-2020'`.execute(db), /append-only/);
+  await refuses(t, sql`DELETE FROM policy_versions WHERE id = 'national-2020'`.execute(db), /append-only/);
+  await refuses(t, sql`TRUNCATE policy_versions CASCADE`.execute(db), /append-only/);
+  const replay = await ctx.call('POST', `/v1/settlements/${s.id}/replay`, { as: 'ops', body: {} });
+  t.equal(replay.json().identical, true, 'the settlement still replays identically under its stored version');
+});
+
+t.test('start-up never changes a stored policy version: a bundled pack that differs is reported and the stored one stays', async (t) => {
+  const before = await db.selectFrom('policy_versions').select(['id', 'content_hash', 'pack']).where('id', '=', 'national-2020').executeTakeFirstOrThrow();
+  // Stand-in for a release whose bundled national-2020 changed: make the stored copy differ instead.
+  await db.transaction().execute(async (trx) => {
+    await sql`ALTER TABLE policy_versions DISABLE TRIGGER policy_versions_append_only`.execute(trx);
+    await sql`UPDATE policy_versions SET content_hash = 'stored-elsewhere' WHERE id = 'national-2020'`.execute(trx);
+    await sql`ALTER TABLE policy_versions ENABLE TRIGGER policy_versions_append_only`.execute(trx);
+  });
+  const report = await loadPolicyVersions(db);
+  t.same(report.differs, ['national-2020'], 'the differing pack is named');
+  t.same(report.inserted, [], 'nothing new');
+  const after = await db.selectFrom('policy_versions').select(['id', 'content_hash', 'pack']).where('id', '=', 'national-2020').executeTakeFirstOrThrow();
+  t.same(after, { ...before, content_hash: 'stored-elsewhere' }, 'the stored version is untouched');
 });
 
 t.test('a ledger row cannot be deleted', async (t) => {

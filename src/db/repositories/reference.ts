@@ -101,13 +101,3 @@ export async function insertPolicyVersion(
   return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
-/** Replaces a stored pack's content, only while no settlement has used that version. */
-export async function replaceUnusedPolicyVersion(db: Q, v: { id: string; pack: unknown; content_hash: string; origin: string; effective_from: string; effective_to: string | null }): Promise<boolean> {
-  const r = await db
-    .updateTable('policy_versions')
-    .set({ pack: JSON.stringify(v.pack), content_hash: v.content_hash, origin: v.origin, effective_from: v.effective_from, effective_to: v.effective_to })
-    .where('id', '=', v.id)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('settlements').select('id').whereRef('settlements.policy_version_id', '=', 'policy_versions.id'))))
-    .executeTakeFirst();
-  return (r.numUpdatedRows ?? 0n) > 0n;
-}
