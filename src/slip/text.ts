@@ -1,5 +1,5 @@
 import { LABELS as L, type SlipData } from './model.js';
-import { center, padEnd, textWidth, wrap } from './width.js';
+import { center, flatten, padEnd, textWidth, wrap } from './width.js';
 
 /*
  * The slip as fixed-width text for receipt (48 columns, 80 mm paper) and dot-matrix
@@ -36,6 +36,10 @@ class Lines {
 
   /** Two fields side by side on wide paper when both fit in half the width, else one per line. */
   fields(a: [string, string], b: [string, string]): void {
+    // Side by side the values are not wrapped (which flattens them), so flatten here:
+    // a control character from the registry must never reach the printer.
+    a = [a[0], flatten(a[1])];
+    b = [b[0], flatten(b[1])];
     const half = Math.floor(this.width / 2);
     const fits = (f: [string, string]) => textWidth(`${f[0]}：${f[1]}`) < half;
     if (this.width < 80 || !fits(a) || !fits(b)) {

@@ -98,3 +98,14 @@ t.test('a reversed settlement prints 已撤销 with the reversal id; the reversa
   t.equal(ofReversal.statusCode, 400);
   t.equal(ofReversal.json().details.reverses, other.id);
 });
+
+t.test('the slip names the hospital as it was on the discharge date, not as a later scheduled change will', async (t) => {
+  const s = (await call('POST', '/v1/settlements', { body: bill({ hospitalCode: H.WZ3, personId: P.ORD }), key: 'k-slip-name' })).json();
+  const changed = await call('POST', `/v1/hospitals/${H.WZ3}/changes`, { body: { effectiveFrom: '2030-01-01', name: '温州新院区医院' } });
+  t.equal(changed.statusCode, 201, 'a name change is scheduled for 2030');
+  const text = (await call('GET', `/v1/settlements/${s.id}/slip?format=text&width=80`)).body;
+  t.match(text, '温州三级医院', 'the name of 2026');
+  t.notMatch(text, '温州新院区医院', 'not the name from 2030');
+  const html = (await call('GET', `/v1/settlements/${s.id}/slip`, { headers: { accept: 'text/html' } })).body;
+  t.match(html, '温州三级医院');
+});

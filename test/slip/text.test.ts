@@ -92,3 +92,12 @@ t.test('a line never starts with closing punctuation, and a run of it still fits
   for (const line of run) t.ok(textWidth(line) <= 10, line);
   t.equal(run.join(''), '一' + '，'.repeat(30));
 });
+
+t.test('control characters from the registry never reach the printer, at either width', async (t) => {
+  const d = sampleSlip({ patient: { ...sampleSlip().patient, name: '张*\u001b[2J' }, categoryLabel: '低保\r\n对象', admissionDate: '2026-06-01\u0007' });
+  for (const width of [48, 80]) {
+    const text = renderSlipText(d, width);
+    t.notMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e]/u, `${width} columns: no control or format character but the line breaks`);
+    t.match(text, '张* [2J', `${width} columns: the name is printed, the ESC flattened to a space`);
+  }
+});
