@@ -1,4 +1,5 @@
-import { addDays, isCivilDate } from './dates.js';
+import { addDays } from './dates.js';
+import { isCalendarDate, YEAR_MAX, YEAR_MIN } from '../domain/index.js';
 import { idCardProblem } from './id-card.js';
 
 /*
@@ -52,8 +53,9 @@ const overlaps = (a: { validFrom: string; validTo: string | null }, b: { validFr
   (a.validTo === null || b.validFrom <= a.validTo) && (b.validTo === null || a.validFrom <= b.validTo);
 
 function rowProblem(r: ImportRow, known: ReadonlySet<string>): Omit<RowError, 'row'> | null {
-  if (!isCivilDate(r.validFrom)) return { field: 'validFrom', code: 'ROW_INVALID', message: `validFrom ${JSON.stringify(r.validFrom)} is not a date (YYYY-MM-DD)` };
-  if (r.validTo !== null && !isCivilDate(r.validTo)) return { field: 'validTo', code: 'ROW_INVALID', message: `validTo ${JSON.stringify(r.validTo)} is not a date (YYYY-MM-DD)` };
+  // The same dates the JSON import's schema and the engine accept (CSV rows bypass the schema).
+  if (!isCalendarDate(r.validFrom)) return { field: 'validFrom', code: 'ROW_INVALID', message: `validFrom ${JSON.stringify(r.validFrom)} is not a date (YYYY-MM-DD, years ${YEAR_MIN}–${YEAR_MAX})` };
+  if (r.validTo !== null && !isCalendarDate(r.validTo)) return { field: 'validTo', code: 'ROW_INVALID', message: `validTo ${JSON.stringify(r.validTo)} is not a date (YYYY-MM-DD, years ${YEAR_MIN}–${YEAR_MAX})` };
   const card = idCardProblem(r.idCard);
   if (card) return { field: 'idCard', code: 'ID_CARD_INVALID', message: `ID-card number ${card}` };
   if (!known.has(r.category)) return { field: 'category', code: 'UNKNOWN_CATEGORY', message: `category ${JSON.stringify(r.category)} is not defined by any policy pack` };

@@ -58,3 +58,13 @@ t.test('a window already stored is unchanged; overlapping a closed or later wind
   t.match(r.errors[0]!.message, /2020-01-01\.\.2023-12-31/);
   t.same(planImport([row({ validFrom: '2019-01-01' })], known, persons, [open2020]).errors.map((e) => e.code), ['WINDOW_OVERLAP'], 'starting before an open window');
 });
+
+t.test('dates outside the years the engine and the JSON schema accept are refused here too (CSV rows bypass the schema)', async (t) => {
+  const plan = planImport(
+    [row({ validFrom: '0001-01-15' }), row({ validFrom: '9999-12-15' }), row({ validFrom: '2024-01-01', validTo: '2201-01-01' }), row({ idCard: B, validFrom: '2000-01-01', validTo: '2200-12-31' })],
+    known, persons, [],
+  );
+  t.same(plan.errors.map((e) => [e.row, e.code, e.field]), [[1, 'ROW_INVALID', 'validFrom'], [2, 'ROW_INVALID', 'validFrom'], [3, 'ROW_INVALID', 'validTo']]);
+  t.match(plan.errors[0]!.message, /years 2000–2200/);
+  t.same(plan.inserts, [{ personId: 'PB', category: 'dibao', validFrom: '2000-01-01', validTo: '2200-12-31' }], 'the edges of the range are fine');
+});
