@@ -38,9 +38,9 @@ export const HospitalSchema = Type.Object(
   {
     id: UuidS,
     code: Type.String(),
-    name: Type.String(),
-    level: Level,
-    regionCode: Type.String(),
+    name: Type.String({ description: 'as in the latest period, which may start after today (a scheduled change); periods hold the history' }),
+    level: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级) as in the latest period (see name)' }),
+    regionCode: Type.String({ description: 'as in the latest period (see name)' }),
     designatedFrom: DateS,
     designatedTo: Type.Union([DateS, Type.Null()]),
     periods: Type.Array(PeriodSchema, { description: 'designated periods, oldest first; a settlement uses the one covering its discharge date' }),
