@@ -11,7 +11,9 @@ import { bill, H, P } from '../helpers/fixtures.js';
  * (fields replaced by odd JSON values, dropped or added, decimals and dates that only
  * look right, lines emptied or multiplied, odd Idempotency-Keys, raw bodies that are not
  * JSON). Every answer must be below 500 and, when refused, carry {code, message, details};
- * every settlement that is accepted must balance to the cent; and at the end the
+ * every settlement that is accepted must balance to the cent; registry and admin writes
+ * (hospitals, changes, persons, identity imports, policy packs, keys) get the same
+ * treatment with mutations anywhere in their bodies; and at the end the
  * database must hold exactly the accepted settlements and nothing a refusal could have
  * left behind (claims, ledger rows, audit rows).
  */
@@ -207,6 +209,66 @@ t.test('generated reversal and replay bodies: never 5xx; a reversal happens at m
     { numRuns: 150, seed: 13, endOnFailure: true },
   );
   t.ok(reversed <= ids.length, `at most one reversal per settlement (${reversed} of ${ids.length})`);
+});
+
+/** A change anywhere in a JSON document: follow `path` (each step picks a key or element modulo their number), then set or drop there. */
+interface DeepMutation {
+  path: number[];
+  op: 'set' | 'drop';
+  value: unknown;
+}
+const deepMutation: fc.Arbitrary<DeepMutation> = fc.record({ path: fc.array(fc.nat(), { maxLength: 5 }), op: fc.constantFrom('set' as const, 'drop' as const), value: fc.oneof(oddValue, oddDecimal, oddDate) });
+
+function applyDeep(doc: unknown, m: DeepMutation): unknown {
+  const root = structuredClone(doc);
+  let node: unknown = root;
+  for (let depth = 0; ; depth++) {
+    if (typeof node !== 'object' || node === null) return root;
+    const keys = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
+    if (keys.length === 0) return root;
+    const key = keys[(m.path[depth] ?? 0) % keys.length]!;
+    const child = (node as Record<string | number, unknown>)[key];
+    if (depth + 1 >= m.path.length || typeof child !== 'object' || child === null) {
+      if (m.op === 'set') (node as Record<string | number, unknown>)[key] = m.value;
+      else if (Array.isArray(node)) node.splice(key as number, 1);
+      else delete (node as Record<string, unknown>)[key as string];
+      return root;
+    }
+    node = child;
+  }
+}
+
+t.test('generated registry and admin writes: never 5xx, refusals well-formed', async (t) => {
+  const pack = (await call('GET', '/v1/policies/wenzhou-2019', { as: 'admin' })).json().pack;
+  // A later date for every run (changes and identity windows only append to their history).
+  const day = (i: number) => new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10);
+  const IMPORTED = '33030219750101007X'; // a valid GB 11643 number held by one person only
+  t.equal((await call('POST', '/v1/persons', { as: 'admin', body: { id: 'P-FZ-IMPORT', name: '导入', idCard: IMPORTED, insuredRegion: '330300', scheme: 'urban_rural_resident' } })).statusCode, 201);
+  let n = 0;
+  const writes: Array<{ url: (i: number) => string; body: (i: number) => unknown }> = [
+    { url: () => '/v1/hospitals', body: (i) => ({ code: `FZ-${i}`, name: '模糊医院', level: 2, regionCode: '330300', designatedFrom: '2020-01-01' }) },
+    { url: () => `/v1/hospitals/${H.WZ3}/changes`, body: (i) => ({ effectiveFrom: day(i), level: 3 }) },
+    { url: () => '/v1/persons', body: (i) => ({ id: `P-FZ-${i}`, name: '模糊', idCard: '330302198505051236', insuredRegion: '330300', scheme: 'employee' }) },
+    { url: () => '/v1/identity-imports', body: (i) => ({ batchId: `fz-${i}`, source: 'civil_affairs', rows: [{ idCard: IMPORTED, category: 'dibao', validFrom: day(i), validTo: null }] }) },
+    { url: () => '/v1/policies', body: (i) => ({ ...pack, id: `wenzhou-fz-${i}`, version: `fz-${i}`, effectiveFrom: '2090-01-01', effectiveTo: null }) },
+    { url: () => '/v1/keys', body: (i) => ({ label: `fz-${i}`, role: 'cashier', hospitalCode: H.WZ2 }) },
+  ];
+  const codes = new Map<string, number>();
+  await fc.assert(
+    fc.asyncProperty(fc.nat({ max: writes.length - 1 }), fc.array(deepMutation, { maxLength: 3 }), async (w, mutations) => {
+      const i = n++;
+      let body = writes[w]!.body(i);
+      for (const m of mutations) body = applyDeep(body, m);
+      const url = writes[w]!.url(i);
+      const res = await call('POST', url, { as: 'admin', body: body as object });
+      codes.set(`${url.split('/')[2]} ${res.statusCode}`, (codes.get(`${url.split('/')[2]} ${res.statusCode}`) ?? 0) + 1);
+      if (res.statusCode >= 500) throw new Error(`${res.statusCode} for POST ${url} ${JSON.stringify(body).slice(0, 400)}: ${res.body.slice(0, 300)}`);
+      if (res.statusCode >= 400 && (typeof res.json().code !== 'string' || typeof res.json().message !== 'string')) throw new Error(`refusal without {code, message}: ${res.body.slice(0, 300)}`);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 250), seed: Number(process.env.FUZZ_SEED ?? 20261202) + 1, endOnFailure: true },
+  );
+  t.comment([...codes].sort().map(([k, v]) => `${k}: ${v}`).join(', '));
+  t.ok([...codes.keys()].some((k) => / 20[01]$/.test(k)), 'some generated writes were valid and accepted');
 });
 
 t.test('refusals left nothing behind: the database holds exactly the accepted settlements', async (t) => {
