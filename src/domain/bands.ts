@@ -83,9 +83,13 @@ export interface Payment {
   capReached: boolean;
 }
 
-/** Round once (HALF_UP to the cent), then never above the base nor the remaining limit. */
+/**
+ * Round once (HALF_UP to the cent), then never above the base nor the remaining limit.
+ * A base with a fraction of a cent clamps to its whole cents (DOWN), so what is paid is
+ * always whole cents.
+ */
 export function finishPayment(raw: Decimal, base: Decimal, limit: Decimal | null): Payment {
-  const rounded = min(toCents(raw, Rounding.HALF_UP), nonNeg(base));
+  const rounded = min(toCents(raw, Rounding.HALF_UP), toCents(nonNeg(base), Rounding.DOWN));
   if (limit !== null && rounded.greaterThan(limit)) return { paid: nonNeg(limit), capReached: true };
   return { paid: rounded, capReached: false };
 }
