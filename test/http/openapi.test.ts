@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
-import { generateOpenApi, OPENAPI_FILE } from '../../src/cli/openapi.js';
+import { generateOpenApi, OPENAPI_FILE } from '../../src/http/openapi-doc.js';
 
 t.test('openapi/openapi.json is what `npm run openapi` generates from the routes', async (t) => {
   const committed = await readFile(OPENAPI_FILE, 'utf8');
