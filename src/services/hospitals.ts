@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
-import { closePeriod, findHospital, insertHospital, insertPeriod, listHospitalRows, lockHospital, periodsOf, setCurrent, type PeriodRow } from '../db/repositories/hospitals.js';
+import { closePeriod, findHospital, insertHospital, insertPeriod, listHospitalRows, lockHospital, periodsOf, setCurrent, settledSince, type PeriodRow } from '../db/repositories/hospitals.js';
 import { AppError } from '../http/errors.js';
 import type { Hospital, HospitalChange, HospitalCreate } from '../http/schemas/hospitals.js';
 import { auditEntry, type Actor } from './actor.js';
@@ -65,6 +65,14 @@ export async function changeHospital(db: Db, by: Actor, code: string, change: Ho
     const at = change.effectiveFrom;
     const conflict = (why: string) => new AppError('HOSPITAL_CHANGE_CONFLICT', `hospital ${code}: ${why}`, { hospitalCode: code, effectiveFrom: at });
     if (periods.some((p) => p.valid_from >= at)) throw conflict(`a period already starts on or after ${at}; changes append to the end of the history`);
+    // A change must not rewrite the level or region of visits already settled under the
+    // period it closes: those settlements would no longer be explained by the registry.
+    const settled = await settledSince(trx, h.id, at);
+    if (settled.count > 0) {
+      throw new AppError('HOSPITAL_CHANGE_CONFLICT', `hospital ${code}: ${settled.count} settlement(s) discharged on or after ${at} (latest ${settled.latest}) were settled under the current period; reverse them first or choose a later date`, {
+        hospitalCode: code, effectiveFrom: at, settledCount: settled.count, latestDischarge: settled.latest,
+      });
+    }
     const covering = periods.find((p) => p.valid_to === null || p.valid_to >= at);
     const last = periods.at(-1);
     if (covering) await closePeriod(trx, covering.id, addDays(at, -1));

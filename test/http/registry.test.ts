@@ -38,6 +38,24 @@ t.test('a hospital change keeps history: a settlement takes the level its hospit
   t.ok((await call('GET', '/v1/hospitals')).json().items.some((h: { code: string }) => h.code === 'WZ-HIST'));
 });
 
+t.test('a change may not rewrite the period of visits already settled; after their reversal it may', async (t) => {
+  t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SETTLED', name: '已结算医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
+  const settled = await call('POST', '/v1/settlements', { body: bill({ hospitalCode: 'WZ-SETTLED', admissionDate: '2026-06-01', dischargeDate: '2026-06-10' }), key: 'k-settled-1' });
+  t.equal(settled.statusCode, 201, 'settled at level 2');
+  const back = await call('POST', '/v1/hospitals/WZ-SETTLED/changes', { body: { effectiveFrom: '2026-06-01', level: 3 } });
+  t.equal(back.statusCode, 409);
+  t.match(back.json(), { code: 'HOSPITAL_CHANGE_CONFLICT', details: { settledCount: 1, latestDischarge: '2026-06-10' } });
+  t.equal((await call('GET', '/v1/hospitals/WZ-SETTLED')).json().periods.length, 1, 'nothing changed');
+  t.equal((await call('POST', '/v1/hospitals/WZ-SETTLED/changes', { body: { effectiveFrom: '2026-06-11', level: 3 } })).statusCode, 201, 'from the day after the last settled discharge it may');
+  const replay = await call('POST', `/v1/settlements/${settled.json().id}/replay`, { body: {}, as: 'ops' });
+  t.equal(replay.json().identical, true, 'the settlement is still explained by the registry');
+  t.equal((await call('POST', `/v1/settlements/${settled.json().id}/reversal`, { body: { reason: 'level corrected' } })).statusCode, 201);
+  t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SETTLED2', name: '二', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
+  const s2 = await call('POST', '/v1/settlements', { body: bill({ hospitalCode: 'WZ-SETTLED2', admissionDate: '2026-06-01', dischargeDate: '2026-06-10' }), key: 'k-settled-2' });
+  t.equal((await call('POST', `/v1/settlements/${s2.json().id}/reversal`, { body: { reason: 'wrong level' } })).statusCode, 201);
+  t.equal((await call('POST', '/v1/hospitals/WZ-SETTLED2/changes', { body: { effectiveFrom: '2026-06-01', level: 3 } })).statusCode, 201, 'a reversed settlement does not hold the period');
+});
+
 const person = (id: string, idCard: string) => ({ id, name: '钱多多', idCard, insuredRegion: '330300', scheme: 'urban_rural_resident' });
 
 t.test('persons: registered with a checked ID-card number, duplicates refused', async (t) => {

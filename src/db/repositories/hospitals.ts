@@ -70,3 +70,19 @@ export async function setCurrent(
 ): Promise<void> {
   await trx.updateTable('hospitals').set(c).where('id', '=', id).execute();
 }
+
+/**
+ * Active (not reversed) settlements of a hospital discharged on or after `from`: they
+ * took the hospital's level and region from the period a change from `from` would close.
+ */
+export async function settledSince(q: Q, hospitalId: string, from: string): Promise<{ count: number; latest: string | null }> {
+  const r = await q
+    .selectFrom('settlements')
+    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('discharge_date').as('latest')])
+    .where('hospital_id', '=', hospitalId)
+    .where('kind', '=', 'settlement')
+    .where('reversed_by_id', 'is', null)
+    .where('discharge_date', '>=', from)
+    .executeTakeFirstOrThrow();
+  return { count: Number(r.count), latest: (r.latest as string | null) ?? null };
+}
