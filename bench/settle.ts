@@ -38,7 +38,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'kysely';
@@ -67,7 +67,7 @@ async function scratchDatabase(): Promise<{ url: string; dataDir: string | null;
     const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings });
     // Over the unix socket unless BENCH_TCP=1: loopback TCP costs more CPU per round trip on both sides.
     const url = (process.env.BENCH_TCP !== '1' && pgsrv.socketUrl) || pgsrv.url;
-    return { url, dataDir: pgsrv.dataDir, cleanup: () => pgsrv.stop() };
+    return { url, dataDir: pgsrv.dataDir, cleanup: async () => { await pgsrv.stop(); await rm(dir, { recursive: true, force: true }); } };
   }
   const admin = process.env.DATABASE_URL;
   const name = `bench_${Date.now().toString(36)}`;

@@ -8,7 +8,7 @@
  * server and exits with tap's exit code.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,16 +18,19 @@ import { prepareTemplate, dropRunDatabases } from './helpers/template.js';
 
 const runId = `t${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 let embedded: EmbeddedPg | undefined;
+let embeddedDir: string | undefined;
 let adminUrl = process.env.DATABASE_URL;
 
 async function cleanup(): Promise<void> {
   if (adminUrl) await dropRunDatabases(adminUrl, runId).catch((e) => console.error('[test] cleanup:', e.message));
   await embedded?.stop().catch((e) => console.error('[test] stopping PostgreSQL:', e.message));
+  // stop() removes the data directory (ephemeral); the temporary directory around it goes too.
+  if (embeddedDir) await rm(embeddedDir, { recursive: true, force: true }).catch(() => {});
 }
 
 async function main(): Promise<number> {
   if (!adminUrl) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'settlement-test-'));
+    const dir = (embeddedDir = await mkdtemp(path.join(os.tmpdir(), 'settlement-test-')));
     const started = Date.now();
     embedded = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true });
     adminUrl = embedded.url;

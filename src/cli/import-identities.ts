@@ -10,6 +10,7 @@ import { cliActor } from '../services/actor.js';
 import { importIdentities, rowsFromCsv } from '../services/identity-import.js';
 import { PolicyStore } from '../services/policies.js';
 import { parseArgs, withCliDb } from './cli-db.js';
+import { BatchIdS, SourceS } from '../http/schemas/imports.js';
 
 const { positional, options } = parseArgs(process.argv.slice(2));
 const file = positional[0];
@@ -19,6 +20,14 @@ if (!file) {
 }
 const batchId = options.batch ?? path.basename(file).replace(/\.[^.]*$/, '');
 const source = options.source ?? 'civil_affairs';
+// The API's own rules for both (a batch the API could never fetch back is refused here).
+for (const [name, value, schema] of [['batch', batchId, BatchIdS], ['source', source, SourceS]] as const) {
+  const pattern = (schema as unknown as { pattern: string }).pattern;
+  if (!new RegExp(pattern).test(value)) {
+    console.error(`--${name} ${JSON.stringify(value)} does not match ${pattern}${name === 'batch' && options.batch === undefined ? ' (it defaults to the file name: pass --batch)' : ''}`);
+    process.exit(2);
+  }
+}
 
 /** A one-line bar redrawn in place when stderr is a terminal; milestones only otherwise (CI logs). */
 function progress(label: string): (done: number, total: number) => void {

@@ -60,4 +60,12 @@ t.test('import:identities imports a CSV in one batch, reports progress, and is i
   const refused = await run('import-identities.ts', [bad]);
   t.equal(refused.code, 1);
   t.match(refused.stderr, /IMPORT_REJECTED[\s\S]*ID_CARD_INVALID/);
+  const spaced = path.join(dir, '民政 6月.csv');
+  await writeFile(spaced, 'id_card,category,valid_from\n330302198505051236,dibao,2026-02-01\n');
+  const unnamed = await run('import-identities.ts', [spaced]);
+  t.equal(unnamed.code, 2, 'a batch id the API could never fetch back is refused before anything is written');
+  t.match(unnamed.stderr, /does not match .* pass --batch/);
+  t.equal((await run('import-identities.ts', [spaced, '--batch='])).code, 2, 'an empty batch id too');
+  t.equal((await run('import-identities.ts', [spaced, '--batch', 'ok-1', '--source', 'Civil Affairs'])).code, 2, 'and a source the API refuses');
+  t.equal((await tdb.db.selectFrom('identity_imports').select('batch_id').where('batch_id', 'in', ['民政 6月', '', 'ok-1']).execute()).length, 0);
 });
