@@ -2,6 +2,8 @@ import type { Db } from '../db/database.js';
 import type { IsoDate } from '../domain/types.js';
 import type { SettleRequest } from '../http/schemas/settlements.js';
 import { mintApiKey } from './api-keys.js';
+import { insertAudit } from '../db/repositories/audit.js';
+import { auditEntry, type Actor } from './actor.js';
 
 /*
  * Demo data for `npm start` on embedded PostgreSQL (or --demo): one designated hospital
@@ -16,6 +18,8 @@ export const DEMO = {
   personId: 'DEMO-0001',
   region: '330300',
 } as const;
+
+const DEMO_ACTOR: Actor = { keyId: null, actor: 'system:demo' };
 
 export async function seedDemo(db: Db): Promise<{ apiKey: string; adminKey: string }> {
   await db
@@ -35,10 +39,14 @@ export async function seedDemo(db: Db): Promise<{ apiKey: string; adminKey: stri
       .execute();
   }
   // A hospital key of the demo hospital settles; an admin key manages the registry and keys.
-  await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('label', 'in', ['demo', 'demo-admin']).where('revoked_at', 'is', null).execute();
+  // The previous start's demo keys are revoked, each with its audit row, in one transaction.
+  await db.transaction().execute(async (trx) => {
+    const revoked = await trx.updateTable('api_keys').set({ revoked_at: new Date() }).where('label', 'in', ['demo', 'demo-admin']).where('revoked_at', 'is', null).returning('id').execute();
+    for (const { id } of revoked) await insertAudit(trx, auditEntry(DEMO_ACTOR, 'key.revoke', 'api_key', id, { reason: 'demo keys are re-minted at every start' }));
+  });
   const hospital = await db.selectFrom('hospitals').select('id').where('code', '=', DEMO.hospitalCode).executeTakeFirstOrThrow();
-  const { key } = await mintApiKey(db, { label: 'demo', role: 'hospital', hospitalId: hospital.id });
-  const { key: adminKey } = await mintApiKey(db, { label: 'demo-admin', role: 'admin' });
+  const { key } = await mintApiKey(db, { label: 'demo', role: 'hospital', hospitalId: hospital.id }, DEMO_ACTOR);
+  const { key: adminKey } = await mintApiKey(db, { label: 'demo-admin', role: 'admin' }, DEMO_ACTOR);
   return { apiKey: key, adminKey };
 }
 
