@@ -88,12 +88,13 @@ t.test('stable-exit people are settled as ordinary; several identities settle on
 });
 
 t.test('a tilt base that is not whole cents (assistance limit ÷ 70%) pays whole cents and never throws', async (t) => {
+  // Only the clamp changed: a base's fraction of a cent never reaches a payment. The base
+  // itself is left as it was, so no settlement that used to succeed pays a cent differently.
   // 50,000 of assistance at 70% covers 71,428.571428…: a base of 71,428.58 leaves
   // 0.008571… above it, which 70% HALF_UP would round to 0.01, above that base.
   const s = run({ pack: P, bill: bill('447581.65', { level: 3, referral: true }), identities: [ident('dibao')] });
   t.equal(paid(s, 'assistance'), '50000.00');
-  t.equal(paid(s, 'tilt'), '0.00', 'the base in whole cents is 0.00');
-  t.equal(s.layers.find((l) => l.layer === 'tilt')!.base.toFixed(), '0', 'exactly zero, not a fraction of a cent');
+  t.equal(paid(s, 'tilt'), '0.00', 'the payment is clamped to the base’s whole cents (0.00), not to 0.008571…');
   const small = run({ pack: P, bill: bill('447581.65', { level: 3, referral: true }), identities: [ident('dibao')], ledger: ledger(2022, { assistancePaid: '49999.95' }) });
   for (const l of small.layers) t.equal(l.paid.decimalPlaces() <= 2, true, `${l.layer} pays whole cents`);
 });

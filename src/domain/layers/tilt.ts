@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { Money, Rounding, ZERO, min, nonNeg, toCents } from '../money.js';
+import { Money, ZERO, min, nonNeg } from '../money.js';
 import { dec, baseCoveredByLimit, finishPayment, payOnSegment, singleBand } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { poolBase, takeFromPool, type LayerCtx } from './context.js';
@@ -19,9 +19,7 @@ function tiltBase(t: TiltPolicy, ctx: LayerCtx, assist: AssistanceOutcome, inclu
   if (t.baseKind === 'remaining') return left;
   if (assist.bands === null || assist.limitBefore === null) return ZERO;
   const covered = baseCoveredByLimit(assist.bands, assist.limitBefore, assist.start);
-  // limit ÷ ratio is rarely whole cents (50,000 ÷ 70% = 71,428.571428…): the base is the
-  // whole cents above it, so the payment rounded from it can never exceed it.
-  return covered === null ? ZERO : min(left, toCents(nonNeg(assist.net.minus(covered)), Rounding.DOWN));
+  return covered === null ? ZERO : min(left, nonNeg(assist.net.minus(covered)));
 }
 
 export function tiltLayer(ctx: LayerCtx, assist: AssistanceOutcome): LayerResult | null {
