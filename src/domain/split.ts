@@ -46,8 +46,7 @@ export function splitBill(bill: Bill, pack: PolicyPack): BillSplit {
     total = total.plus(line.amount);
     if (line.catalogClass === 'C' || line.catalogClass === 'OUT') {
       fullySelfPaid = fullySelfPaid.plus(line.amount);
-      // 丙类 items are outside the insurance catalog too (domain.md: 丙类 / out of catalog → 全自费).
-      outOfCatalog = outOfCatalog.plus(line.amount);
+      if (line.catalogClass === 'OUT') outOfCatalog = outOfCatalog.plus(line.amount);
       continue;
     }
     const over = overLimitOf(line, pack);

@@ -130,7 +130,7 @@ export interface BillSplit {
   preSelfPay: Decimal;
   /** 政策范围内. */
   inScope: Decimal;
-  /** Out-of-catalog spending (class C 丙类 and OUT), for the out-of-catalog ratio warning. */
+  /** Out-of-catalog (class OUT) spending alone, for the out-of-catalog ratio warning. */
   outOfCatalog: Decimal;
 }
 
