@@ -38,9 +38,13 @@ export async function loadPolicyVersions(db: Db): Promise<PolicyLoadReport> {
       content_hash: hash,
       origin: `bundled:${pack.id}`,
     };
-    // Another process may have inserted it meanwhile: then it is stored, with its own hash.
-    if (await insertPolicyVersion(db, row)) report.inserted.push(pack.id);
-    else report.unchanged.push(pack.id);
+    if (await insertPolicyVersion(db, row)) {
+      report.inserted.push(pack.id);
+      continue;
+    }
+    // Another process inserted it meanwhile (a rolling start): compare with what it stored.
+    const now = (await listPolicyVersions(db)).find((r) => r.id === pack.id);
+    (now?.content_hash === hash ? report.unchanged : report.differs).push(pack.id);
   }
   return report;
 }

@@ -151,7 +151,9 @@ t.test('ids with a urn:uuid: prefix, paths that are not UTF-8 and tampered curso
   t.notMatch(urn.body, /invalid input syntax/, 'the schema refuses it before PostgreSQL sees it');
   await refused(t, await call('POST', `/v1/keys/urn:uuid:${s.id}/revocation`), 400, 'VALIDATION_FAILED');
   await refused(t, await call('GET', '/v1/settlements/by-key/%FF%FE'), 400, 'MALFORMED_URL');
-  await refused(t, await app.inject({ method: 'GET', url: '/v1/settlements/%E0%A4%A' }), 400, 'MALFORMED_URL');
+  const badUrl = await app.inject({ method: 'GET', url: '/v1/settlements/%E0%A4%A' });
+  await refused(t, badUrl, 400, 'MALFORMED_URL');
+  t.match(badUrl.headers['x-request-id'], /\S/, 'with the request id header like every other answer');
   const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const uuid = '0b7d4b3e-8f00-4c5e-9a4e-2f1d2c3b4a59';
   for (const c of [

@@ -39,9 +39,11 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
  * handler runs (a path that is not valid percent-encoded UTF-8) get the same
  * {code, message, details} shape as every other refusal.
  */
-export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const wire = toWireError(err) ?? { status: 400, body: { code: 'BAD_REQUEST', message: 'the request cannot be routed', details: {} } };
-  reply.code(wire.status).send(wire.body);
+  // No onSend hook runs for these: the request id header and the log line are set here.
+  req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
+  reply.header('x-request-id', req.id).code(wire.status).send(wire.body);
 }
 
 export async function errorsPlugin(app: FastifyInstance): Promise<void> {
