@@ -12,10 +12,11 @@ import { createRequire } from 'node:module';
  * - PostgreSQL refuses to run as root. As root we run it as the OS user `postgres`
  *   (created with useradd when the machine has none), so the data directory and all its
  *   parents must be reachable by that user.
- * - A data directory is used only when it is empty or a complete cluster: the remains of
- *   an interrupted initdb are cleared and initialised again, a directory holding anything
- *   else is refused, and one a live server still holds (postmaster.pid) is refused naming
- *   its PID instead of failing four times with "exited early".
+ * - A data directory is used only when it is empty or a complete cluster: initdb runs in
+ *   a sibling directory renamed into place when it has finished (so a killed initdb leaves
+ *   nothing behind that looks like a cluster), a directory holding anything else is
+ *   refused, and one a live server still holds (postmaster.pid) is refused naming its
+ *   PID instead of failing four times with "exited early".
  * - It listens on a free TCP port on 127.0.0.1 and on a unix socket inside its own data
  *   directory (never the shared /tmp or /var/run one), so it cannot collide with a
  *   PostgreSQL the machine already runs.
@@ -49,6 +50,10 @@ export interface EmbeddedPgOptions {
 }
 
 const USER = 'postgres';
+/** Only root runs the server as another OS user; anyone else runs it as themselves. */
+const asRoot = process.getuid?.() === 0;
+/** Where initdb runs, inside the data directory, until it has finished. */
+const STAGING = '.initdb-in-progress';
 // Loopback-only and TCP-only, so a fixed local password is enough; change it via the URL
 // of an external server in production.
 const PASSWORD = 'settlement';
@@ -104,6 +109,8 @@ function postgresOwner(): { uid: number; gid: number } | null {
 async function dataDirState(dataDir: string): Promise<'empty' | 'cluster' | 'partial'> {
   const entries = await fs.readdir(dataDir).catch(() => [] as string[]);
   if (entries.length === 0) return 'empty';
+  // An initdb that had not finished, or whose files were being moved into place.
+  if (entries.includes(STAGING)) return 'partial';
   const has = (f: string) => fs.stat(path.join(dataDir, f)).then(() => true, () => false);
   // initdb writes PG_VERSION early and global/pg_control late: only both make a cluster.
   if (await has('global/pg_control')) return 'cluster';
@@ -125,13 +132,14 @@ async function livePostmaster(dataDir: string): Promise<number | null> {
   }
 }
 
-/** As root: make the data dir owned by `postgres` and every parent at least traversable (o+x). */
+/** The data dir with mode 0700; as root also owned by `postgres`, with every parent at least traversable (o+x). */
 async function prepareDataDir(dataDir: string): Promise<void> {
   await fs.mkdir(dataDir, { recursive: true });
+  // PostgreSQL refuses a data directory others can read (0700 or 0750 only).
+  await fs.chmod(dataDir, 0o700);
   const owner = postgresOwner();
   if (!owner) return;
   await fs.chown(dataDir, owner.uid, owner.gid);
-  await fs.chmod(dataDir, 0o700);
   for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const st = await fs.stat(dir);
     if ((st.mode & 0o001) === 0) await fs.chmod(dir, st.mode | 0o001);
@@ -163,8 +171,29 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   if (holder !== null) {
     throw new Error(`${dataDir} is in use by PostgreSQL process ${holder} (another service, or one left running when a service was killed: stop it with kill ${holder})`);
   }
+  // initdb runs in a staging directory inside the data directory, whose files are moved
+  // up only when it has finished: global/pg_control appears early in initdb, so a cluster
+  // killed half-way through would otherwise look complete and never start. (Inside, not
+  // beside: the data directory may be a mount point, and renames stay on one file system.)
+  const staging = path.join(dataDir, STAGING);
+  if (state === 'empty') {
+    await prepareDataDir(staging);
+    const init = new EmbeddedPostgres({
+      databaseDir: staging,
+      user: USER,
+      password: PASSWORD,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: asRoot,
+      initdbFlags: ['--encoding=UTF8'],
+      onLog: opts.onLog ?? (() => {}),
+      onError: (e: unknown) => opts.onLog?.(String(e)),
+    });
+    await init.initialise();
+    for (const entry of await fs.readdir(staging)) await fs.rename(path.join(staging, entry), path.join(dataDir, entry));
+    await fs.rmdir(staging);
+  }
   await prepareDataDir(dataDir);
-  const initialised = state === 'cluster';
 
   // A free port can be taken between probing and binding; try a few times.
   for (let attempt = 1; ; attempt++) {
@@ -179,7 +208,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       password: PASSWORD,
       authMethod: 'scram-sha-256',
       persistent: true,
-      createPostgresUser: true,
+      createPostgresUser: asRoot,
       initdbFlags: ['--encoding=UTF8'],
       postgresFlags: [
         ...['listen_addresses=127.0.0.1', `unix_socket_directories=${socketDir ?? ''}`, 'max_connections=200'],
@@ -192,7 +221,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       },
       onError: (e: unknown) => opts.onLog?.(String(e)),
     });
-    if (!initialised && attempt === 1) await pg.initialise();
     const child = () => (pg as unknown as { process?: ChildProcess }).process;
     const running = () => {
       const c = child();

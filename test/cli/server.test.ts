@@ -1,5 +1,6 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -80,6 +81,21 @@ t.test('embedded: the remains of an interrupted initdb are cleared and initialis
   await until(s, /One-stop settlement service is up/);
   s.child.kill('SIGTERM');
   t.equal(await s.exited, 0);
+});
+
+t.test('embedded: an initdb that never finished (its staging directory is still there) is cleared and run again', async (t) => {
+  const dataDir = path.join(scratch, 'staged');
+  await mkdir(path.join(dataDir, '.initdb-in-progress', 'global'), { recursive: true });
+  // What a killed initdb leaves: pg_control already written, the databases not yet.
+  await writeFile(path.join(dataDir, '.initdb-in-progress', 'PG_VERSION'), '17\n');
+  await writeFile(path.join(dataDir, '.initdb-in-progress', 'global', 'pg_control'), '');
+  await writeFile(path.join(dataDir, 'PG_VERSION'), '17\n'); // and a move into place cut short
+  const s = start({ PG_DATA_DIR: dataDir });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  await until(s, /One-stop settlement service is up/);
+  s.child.kill('SIGTERM');
+  t.equal(await s.exited, 0);
+  t.notOk(existsSync(path.join(dataDir, '.initdb-in-progress')), 'no staging directory is left');
 });
 
 t.test('embedded: a directory holding something else is refused, untouched', async (t) => {
