@@ -176,19 +176,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
   // killed half-way through would otherwise look complete and never start. (Inside, not
   // beside: the data directory may be a mount point, and renames stay on one file system.)
   const staging = path.join(dataDir, STAGING);
+  /** What initdb and the server are both given. */
+  const cluster = (databaseDir: string) =>
+    ({ databaseDir, user: USER, password: PASSWORD, authMethod: 'scram-sha-256' as const, persistent: true, createPostgresUser: asRoot, initdbFlags: ['--encoding=UTF8'] });
   if (state === 'empty') {
     await prepareDataDir(staging);
-    const init = new EmbeddedPostgres({
-      databaseDir: staging,
-      user: USER,
-      password: PASSWORD,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: asRoot,
-      initdbFlags: ['--encoding=UTF8'],
-      onLog: opts.onLog ?? (() => {}),
-      onError: (e: unknown) => opts.onLog?.(String(e)),
-    });
+    const init = new EmbeddedPostgres({ ...cluster(staging), onLog: opts.onLog ?? (() => {}), onError: (e: unknown) => opts.onLog?.(String(e)) });
     await init.initialise();
     for (const entry of await fs.readdir(staging)) await fs.rename(path.join(staging, entry), path.join(dataDir, entry));
     await fs.rmdir(staging);
@@ -202,14 +195,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     const socketDir = Buffer.byteLength(path.join(dataDir, `.s.PGSQL.${port}`)) <= 100 && !/[,\s'\\]/.test(dataDir) ? dataDir : undefined;
     const log: string[] = []; // the attempt's last log lines, for the error if it fails
     const pg = new EmbeddedPostgres({
-      databaseDir: dataDir,
+      ...cluster(dataDir),
       port,
-      user: USER,
-      password: PASSWORD,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: asRoot,
-      initdbFlags: ['--encoding=UTF8'],
       postgresFlags: [
         ...['listen_addresses=127.0.0.1', `unix_socket_directories=${socketDir ?? ''}`, 'max_connections=200'],
         ...Object.entries(opts.settings ?? {}).map(([k, v]) => `${k}=${v}`),
