@@ -64,6 +64,8 @@ export async function reverseSettlement(db: Db, id: string, reason: string, acto
       inputs: null,
       ledger: { year, data: ledgerToWire(after) },
       audit: actor && { ...actor, action: 'settlement.reverse' },
+      // A reversal undoes amounts already settled: whatever the registry says now does not matter.
+      hospitalTerms: null,
     });
     if (!(await linkReversal(trx, orig.id, reversalId))) throw new AppError('ALREADY_REVERSED', `settlement ${id} is already reversed`, { settlementId: id });
   });

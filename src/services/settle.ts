@@ -73,6 +73,7 @@ function settlementRow(id: string, key: string, p: PreparedSettlement, wire: Set
     amount_patient: wire.patientShare,
     result: wire,
     fundLines: wire.layers.map((l) => ({ layer: l.layer, fund_code: l.fundCode, national_field: l.nationalField, amount_base: l.base, amount_paid: l.paid })),
+    hospitalTerms: { level: p.hospital.level, regionCode: p.hospital.region_code },
     inputs: { bill: p.billWire, person: p.personWire, ledger_before: wire.ledgerBefore, ledger_after: wire.ledgerAfter },
     ledger: { year: p.year, data: wire.ledgerAfter },
   };
@@ -123,6 +124,13 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
       const wire = settlementToWire(result);
       const row: SettlementInsert = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
       const created = await insertSettlement(client, row);
+      if (created === null) {
+        // The claim above holds a key-share lock on the hospital row since, so a change of
+        // its level or region can only have committed before the insert: a retry sees it.
+        throw new AppError('HOSPITAL_CHANGED', `hospital ${p.hospital.code} changed its level or region for ${p.bill.dischargeDate} while visit ${p.bill.visitNo} was being settled; nothing was written, send the request again`, {
+          hospitalCode: p.hospital.code, dischargeDate: p.bill.dischargeDate,
+        });
+      }
       await deps.hooks?.afterSettlementInsert?.(id);
       inserted = toRecord(insertedRow(row, p.hospital.code, created));
     });

@@ -63,6 +63,7 @@ t.test('a settlement insert whose ledger row was never locked fails and leaves n
     amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
     amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
     ledger: { year: row.policy_year, data: rec.settlement.ledgerAfter },
+    hospitalTerms: null,
   };
   await t.rejects(pgTransaction(ctx.db, (client) => insertSettlement(client, copy)), /ledger of P-NO-LEDGER\/2026 was not written/);
   t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'the settlement row rolled back');
@@ -95,4 +96,32 @@ t.test('the service’s connections end a transaction left idle beyond the timeo
   const ctx = await testApp(t);
   const { rows } = await sql<{ setting: string; unit: string }>`SELECT setting, unit FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'`.execute(ctx.db);
   t.same(rows[0], { setting: String(IDLE_IN_TRANSACTION_MS), unit: 'ms' }, 'set on every pooled connection, so a stuck caller cannot hold a ledger lock for ever');
+});
+
+t.test('a settlement computed with a level or region the registry no longer has on its discharge date is not inserted', async (t) => {
+  const ctx = await testApp(t);
+  const rec = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-terms' })).json();
+  const row = await ctx.db.selectFrom('settlements').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
+  const lines = await ctx.db.selectFrom('settlement_fund_lines').select(['layer', 'fund_code', 'national_field', 'amount_base', 'amount_paid']).where('settlement_id', '=', rec.id).orderBy('seq').execute();
+  const before = await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const attempt = (terms: { level: number; regionCode: string }) =>
+    pgTransaction(ctx.db, async (client) => {
+      // The ledger row exists (the first settlement created it): lock it as a settlement would.
+      await client.query('SELECT 1 FROM person_ledgers WHERE person_id = $1 AND year = $2 FOR UPDATE', [P.DIBAO, row.policy_year]);
+      const created = await insertSettlement(client, {
+        id: randomUUID(), kind: 'settlement', reverses_id: null, hospital_id: row.hospital_id, person_id: P.DIBAO, visit_no: `V-TERMS-${terms.level}-${terms.regionCode}`,
+        visit_type: row.visit_type, admission_date: row.admission_date, discharge_date: row.discharge_date, settlement_date: row.settlement_date,
+        deciding_date: row.deciding_date, policy_year: row.policy_year, policy_version_id: row.policy_version_id, identity_used: row.identity_used,
+        idempotency_key: null, reason: null, amount_total: row.amount_total, amount_fully_self_paid: row.amount_fully_self_paid,
+        amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
+        amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
+        ledger: { year: row.policy_year, data: rec.settlement.ledgerAfter }, hospitalTerms: terms,
+      });
+      if (created === null) throw new Error('refused by the registry guard');
+      throw new Error('inserted; rolling back this probe');
+    });
+  await t.rejects(attempt({ level: 3, regionCode: '330300' }), /refused by the registry guard/, 'H.WZ2 is level 2, not 3');
+  await t.rejects(attempt({ level: 2, regionCode: '522701' }), /refused by the registry guard/, 'nor in Qiannan');
+  await t.rejects(attempt({ level: 2, regionCode: '330300' }), /inserted; rolling back/, 'its real terms pass the guard');
+  t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'nothing was kept');
 });

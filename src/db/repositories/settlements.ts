@@ -52,6 +52,8 @@ export interface SettlementInsert {
   ledger: { year: number; data: unknown };
   /** The audit-log row of this write (who, which action), inserted by the same statement. */
   audit?: { keyId: string | null; actor: string; action: string } | undefined;
+  /** The hospital's level and region the settlement was computed with (null for a reversal). */
+  hospitalTerms: { level: number; regionCode: string } | null;
 }
 
 const INSERT_SETTLEMENT = `
@@ -60,28 +62,35 @@ const INSERT_SETTLEMENT = `
       settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
       amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result,
       fund_line_count)
-    VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::text, $6, $7, $8::date, $9::date, $10::date, $11::date, $12::int, $13::text, $14,
-      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb, $36::smallint)
+    SELECT $1::uuid, $2, $3::uuid, $4::uuid, $5::text, $6, $7, $8::date, $9::date, $10::date, $11::date, $12::int, $13::text, $14,
+      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb, $36::smallint
+    -- A settlement is computed with the hospital's level and region on the discharge date;
+    -- a registry change committed since it read them refuses the insert (see insertSettlement).
+    WHERE $37::smallint IS NULL OR EXISTS (
+      SELECT FROM hospital_periods hp
+      WHERE hp.hospital_id = $4::uuid AND hp.valid_from <= $9::date AND (hp.valid_to IS NULL OR hp.valid_to >= $9::date)
+        AND hp.level = $37::smallint AND hp.region_code = $38::text)
     RETURNING created_at
   ), f AS (
     INSERT INTO settlement_fund_lines (settlement_id, seq, line_count, reversal, layer, fund_code, national_field, amount_base, amount_paid)
     SELECT $1::uuid, x.seq, $36::smallint, $2 = 'reversal', x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
     FROM jsonb_to_recordset($25::jsonb)
       AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
+    WHERE EXISTS (SELECT FROM s)
   ), i AS (
     INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
     SELECT $1::uuid, $26::jsonb, $27::jsonb, $28::jsonb, $29::jsonb, $13::text, $10::date
-    WHERE $26::jsonb IS NOT NULL
+    WHERE $26::jsonb IS NOT NULL AND EXISTS (SELECT FROM s)
   ), l AS (
     UPDATE person_ledgers SET data = $30::jsonb, updated_at = now()
-    WHERE person_id = $5::text AND year = $31::int
+    WHERE person_id = $5::text AND year = $31::int AND EXISTS (SELECT FROM s)
     RETURNING 1
   ), a AS (
     INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
     SELECT $32::uuid, $33::text, $34::text, 'settlement', $1::text, $35::jsonb
-    WHERE $33::text IS NOT NULL
+    WHERE $33::text IS NOT NULL AND EXISTS (SELECT FROM s)
   )
-  SELECT created_at, created_at::text AS created_at_text, EXISTS (SELECT FROM l) AS ledger_written FROM s`;
+  SELECT (SELECT created_at FROM s), (SELECT created_at::text FROM s) AS created_at_text, EXISTS (SELECT FROM l) AS ledger_written`;
 
 /**
  * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
@@ -90,11 +99,13 @@ const INSERT_SETTLEMENT = `
  * per settlement, at commit, that exactly that many lines exist and sum to its fund total,
  * and refuses any line added later (migration 20261202090000). Throws (the caller's
  * transaction then rolls back) when the ledger row was not there to update: every caller
- * must have locked it first. Returns the row's created_at.
+ * must have locked it first. Returns the row's created_at, or null when `hospitalTerms`
+ * no longer match the hospital's period on the discharge date (a registry change
+ * committed after the settlement read them): the caller must roll back.
  */
-export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string }> {
+export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string } | null> {
   const inputs = s.inputs;
-  const rows = await runStatement<{ created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v3', INSERT_SETTLEMENT, [
+  const rows = await runStatement<{ created_at: Date | null; created_at_text: string | null; ledger_written: boolean }>(q, 'settlement_insert_v4', INSERT_SETTLEMENT, [
     s.id, s.kind, s.reverses_id, s.hospital_id, s.person_id, s.visit_no, s.visit_type, s.admission_date, s.discharge_date,
     s.settlement_date, s.deciding_date, s.policy_year, s.policy_version_id, s.identity_used, s.idempotency_key, s.reason,
     s.amount_total, s.amount_fully_self_paid, s.amount_over_limit, s.amount_pre_self_pay, s.amount_in_scope, s.amount_fund_total, s.amount_patient,
@@ -108,8 +119,12 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
     s.audit?.keyId ?? null, s.audit?.actor ?? null, s.audit?.action ?? null,
     s.audit ? JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id }) : null,
     s.fundLines.length,
+    s.hospitalTerms?.level ?? null, s.hospitalTerms?.regionCode ?? null,
   ]);
   const r = rows[0]!;
+  // Only the registry guard keeps the settlement row out, and then nothing else of it is
+  // written either; the caller must roll back what the transaction did before.
+  if (r.created_at === null || r.created_at_text === null) return null;
   // The ledger row is locked (and created when absent) earlier in the transaction; a
   // write that found no row would silently lose the settlement's ledger effect.
   if (!r.ledger_written) throw new Error(`ledger of ${s.person_id}/${s.ledger.year} was not written: it was never locked`);
