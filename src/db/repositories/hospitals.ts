@@ -74,6 +74,7 @@ export async function setCurrent(
 /**
  * Active (not reversed) settlements of a hospital discharged on or after `from`: they
  * took the hospital's level and region from the period a change from `from` would close.
+ * Served by settlements_active_discharge_idx (migration 20261202160000).
  */
 export async function settledSince(q: Q, hospitalId: string, from: string): Promise<{ count: number; latest: string | null }> {
   const r = await q
