@@ -1,5 +1,6 @@
 import type { SettlementInsert, SettlementRecordRow } from '../db/repositories/settlements.js';
 import type { SettlementWire } from '../domain/wire.js';
+import { isCivilDate } from './dates.js';
 import type { SettlementRecord, SettlementSummary } from '../http/schemas/settlements.js';
 import { AppError } from '../http/errors.js';
 
@@ -54,16 +55,13 @@ export function insertedRow(s: SettlementInsert, hospitalCode: string, created: 
 }
 
 /** PostgreSQL's text form of a timestamptz, e.g. "2026-06-15 10:00:00.123456+08". */
-const TIMESTAMPTZ_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(?::(\d{2}))?$/;
+const TIMESTAMPTZ_TEXT = /^(\d{4}-\d{2}-\d{2}) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A timestamptz text PostgreSQL will read back: the shape, and every field within its range. */
+/** A timestamptz text PostgreSQL will read back: the shape, each time field in range, a real date (there is no year 0). */
 function isTimestampText(s: string): boolean {
   const m = TIMESTAMPTZ_TEXT.exec(s);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second, , offsetHours, offsetMinutes] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x.replace('.', '')))) as number[];
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
-  return year! >= 1 && month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && offsetHours! <= 15 && offsetMinutes! <= 59;
+  return m !== null && isCivilDate(m[1]!) && !m[1]!.startsWith('0000');
 }
 
 /** Opaque keyset cursor: the last row's exact (created_at, id). */

@@ -37,9 +37,13 @@ export function hospitalOnDateJson(date: string, code: string): string {
                               'region_code', coalesce(hp.region_code, h.region_code), 'designated_from', h.designated_from,
                               'designated_to', h.designated_to, 'designated', hp.id IS NOT NULL)
        FROM hospitals h
-       LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND hp.valid_from <= ${date}::date
-         AND (hp.valid_to IS NULL OR hp.valid_to >= ${date}::date)
+       LEFT JOIN hospital_periods hp ON hp.hospital_id = h.id AND ${periodCovers('hp', date)}
        WHERE h.code = ${code}::text)`;
+}
+
+/** SQL condition: the hospital period `alias` covers the date `date` (a parameter or column). */
+export function periodCovers(alias: string, date: string): string {
+  return `${alias}.valid_from <= ${date}::date AND (${alias}.valid_to IS NULL OR ${alias}.valid_to >= ${date}::date)`;
 }
 
 /** SQL (a scalar subquery) for the person `$id` with identities, as one JSON object shaped like PersonWithIdentities. */
@@ -71,6 +75,12 @@ export async function findHospitalAndPerson(
     personId,
   ]);
   return { hospital: rows[0]?.hospital ?? undefined, person: rows[0]?.person ?? undefined };
+}
+
+/** The hospital (by code) as it was on `onDate`, like findHospitalAndPerson without the person. */
+export async function findHospitalOnDate(db: Q, hospitalCode: string, onDate: string): Promise<HospitalRow | undefined> {
+  const rows = await runStatement<{ hospital: HospitalRow | null }>(db, 'hospital_on_date_v1', `SELECT ${hospitalOnDateJson('$1', '$2')} AS hospital`, [onDate, hospitalCode]);
+  return rows[0]?.hospital ?? undefined;
 }
 
 export async function personExists(db: Q, id: string): Promise<boolean> {

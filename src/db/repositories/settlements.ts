@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { sql, type Transaction } from 'kysely';
 import { runStatement, type Db } from '../database.js';
-import { hospitalOnDateJson, personJson, type HospitalRow, type PersonWithIdentities } from './reference.js';
+import { hospitalOnDateJson, periodCovers, personJson, type HospitalRow, type PersonWithIdentities } from './reference.js';
 import type { DB } from '../schema.js';
 
 /*
@@ -68,8 +68,7 @@ const INSERT_SETTLEMENT = `
     -- a registry change committed since it read them refuses the insert (see insertSettlement).
     WHERE $37::smallint IS NULL OR EXISTS (
       SELECT FROM hospital_periods hp
-      WHERE hp.hospital_id = $4::uuid AND hp.valid_from <= $9::date AND (hp.valid_to IS NULL OR hp.valid_to >= $9::date)
-        AND hp.level = $37::smallint AND hp.region_code = $38::text)
+      WHERE hp.hospital_id = $4::uuid AND ${periodCovers('hp', '$9')} AND hp.level = $37::smallint AND hp.region_code = $38::text)
     RETURNING created_at
   ), f AS (
     INSERT INTO settlement_fund_lines (settlement_id, seq, line_count, reversal, layer, fund_code, national_field, amount_base, amount_paid)

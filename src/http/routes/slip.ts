@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { findHospitalOnDate } from '../../db/repositories/reference.js';
 import { getSettlement } from '../../services/queries.js';
 import { slipFromSettlement, SlipInconsistentError, type SlipSource } from '../../slip/from-settlement.js';
 import { renderSlipHtml } from '../../slip/html.js';
@@ -50,17 +50,9 @@ export function negotiate(accept: string | undefined): Format | null {
 /** Everything a slip needs, read with the caller's hospital scope applied. */
 async function loadSlipSource(db: Db, id: string, hospitalScope: string | null): Promise<SlipSource> {
   const record = await getSettlement(db, id);
-  // Read here rather than through a repository so the slip depends on table columns only
-  // (hospitals.code/name, persons.name/id_card), not on repository functions in flux.
-  // The hospital's name as on the discharge date (the date the settlement took its level
-  // from): hospitals.name already carries a change scheduled for later.
-  const hospital = await db
-    .selectFrom('hospitals as h')
-    .leftJoin('hospital_periods as hp', (j) =>
-      j.onRef('hp.hospital_id', '=', 'h.id').on('hp.valid_from', '<=', record.dischargeDate).on((eb) => eb.or([eb('hp.valid_to', 'is', null), eb('hp.valid_to', '>=', record.dischargeDate)])))
-    .select(['h.id', 'h.code', sql<string>`coalesce(hp.name, h.name)`.as('name')])
-    .where('h.code', '=', record.hospitalCode)
-    .executeTakeFirst();
+  // The hospital as on the discharge date (the date the settlement took its level from,
+  // through the same SQL): hospitals.name already carries a change scheduled for later.
+  const hospital = await findHospitalOnDate(db, record.hospitalCode, record.dischargeDate);
   if (!hospital || (hospitalScope !== null && hospital.id !== hospitalScope)) throw notFound('SETTLEMENT_NOT_FOUND', id);
   if (record.kind !== 'settlement') {
     throw new AppError('BAD_REQUEST', `${id} is a reversal; print the slip of the settlement it reverses (${record.reverses})`, { reverses: record.reverses });
