@@ -1,5 +1,5 @@
 import t from 'tap';
-import { testApp } from '../helpers/app.js';
+import { testApp, type TestApp } from '../helpers/app.js';
 import { randomUUID } from 'node:crypto';
 import { addPerson, bill, H, P } from '../helpers/fixtures.js';
 import { sql } from 'kysely';
@@ -48,23 +48,29 @@ t.test('a failure after the settlement insert rolls the whole transaction back',
   t.equal(retry.statusCode, 201, 'a retry with the same key settles normally');
 });
 
-t.test('a settlement insert whose ledger row was never locked fails and leaves nothing', async (t) => {
-  const ctx = await testApp(t);
-  const rec = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-model' })).json();
-  await addPerson(ctx.db, 'P-NO-LEDGER');
-  const before = await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-  const lines = await ctx.db.selectFrom('settlement_fund_lines').select(['layer', 'fund_code', 'national_field', 'amount_base', 'amount_paid']).where('settlement_id', '=', rec.id).orderBy('seq').execute();
-  const row = await ctx.db.selectFrom('settlements').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
-  const copy: SettlementInsert = {
-    id: randomUUID(), kind: 'settlement', reverses_id: null, hospital_id: row.hospital_id, person_id: 'P-NO-LEDGER', visit_no: 'V-NO-LEDGER',
+/** A settlement insert copied from a committed settlement `id` (same amounts and lines), for probing insertSettlement directly. */
+async function copyOfSettlement(db: TestApp['db'], id: string, over: Pick<SettlementInsert, 'person_id' | 'visit_no' | 'hospitalTerms'>): Promise<SettlementInsert> {
+  const row = await db.selectFrom('settlements').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const lines = await db.selectFrom('settlement_fund_lines').select(['layer', 'fund_code', 'national_field', 'amount_base', 'amount_paid']).where('settlement_id', '=', id).orderBy('seq').execute();
+  const ledgerAfter = (row.result as { ledgerAfter: unknown }).ledgerAfter;
+  return {
+    id: randomUUID(), kind: 'settlement', reverses_id: null, hospital_id: row.hospital_id,
     visit_type: row.visit_type, admission_date: row.admission_date, discharge_date: row.discharge_date, settlement_date: row.settlement_date,
     deciding_date: row.deciding_date, policy_year: row.policy_year, policy_version_id: row.policy_version_id, identity_used: row.identity_used,
     idempotency_key: null, reason: null, amount_total: row.amount_total, amount_fully_self_paid: row.amount_fully_self_paid,
     amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
     amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
-    ledger: { year: row.policy_year, data: rec.settlement.ledgerAfter },
-    hospitalTerms: null,
+    ledger: { year: row.policy_year, data: ledgerAfter },
+    ...over,
   };
+}
+
+t.test('a settlement insert whose ledger row was never locked fails and leaves nothing', async (t) => {
+  const ctx = await testApp(t);
+  const rec = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-model' })).json();
+  await addPerson(ctx.db, 'P-NO-LEDGER');
+  const before = await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const copy = await copyOfSettlement(ctx.db, rec.id, { person_id: 'P-NO-LEDGER', visit_no: 'V-NO-LEDGER', hospitalTerms: null });
   await t.rejects(pgTransaction(ctx.db, (client) => insertSettlement(client, copy)), /ledger of P-NO-LEDGER\/2026 was not written/);
   t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'the settlement row rolled back');
   t.equal(await ctx.db.selectFrom('person_ledgers').select('year').where('person_id', '=', 'P-NO-LEDGER').executeTakeFirst(), undefined);
@@ -101,22 +107,13 @@ t.test('the service’s connections end a transaction left idle beyond the timeo
 t.test('a settlement computed with a level or region the registry no longer has on its discharge date is not inserted', async (t) => {
   const ctx = await testApp(t);
   const rec = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-terms' })).json();
-  const row = await ctx.db.selectFrom('settlements').selectAll().where('id', '=', rec.id).executeTakeFirstOrThrow();
-  const lines = await ctx.db.selectFrom('settlement_fund_lines').select(['layer', 'fund_code', 'national_field', 'amount_base', 'amount_paid']).where('settlement_id', '=', rec.id).orderBy('seq').execute();
   const before = await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   const attempt = (terms: { level: number; regionCode: string }) =>
     pgTransaction(ctx.db, async (client) => {
+      const copy = await copyOfSettlement(ctx.db, rec.id, { person_id: P.DIBAO, visit_no: `V-TERMS-${terms.level}-${terms.regionCode}`, hospitalTerms: terms });
       // The ledger row exists (the first settlement created it): lock it as a settlement would.
-      await client.query('SELECT 1 FROM person_ledgers WHERE person_id = $1 AND year = $2 FOR UPDATE', [P.DIBAO, row.policy_year]);
-      const created = await insertSettlement(client, {
-        id: randomUUID(), kind: 'settlement', reverses_id: null, hospital_id: row.hospital_id, person_id: P.DIBAO, visit_no: `V-TERMS-${terms.level}-${terms.regionCode}`,
-        visit_type: row.visit_type, admission_date: row.admission_date, discharge_date: row.discharge_date, settlement_date: row.settlement_date,
-        deciding_date: row.deciding_date, policy_year: row.policy_year, policy_version_id: row.policy_version_id, identity_used: row.identity_used,
-        idempotency_key: null, reason: null, amount_total: row.amount_total, amount_fully_self_paid: row.amount_fully_self_paid,
-        amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
-        amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
-        ledger: { year: row.policy_year, data: rec.settlement.ledgerAfter }, hospitalTerms: terms,
-      });
+      await client.query('SELECT 1 FROM person_ledgers WHERE person_id = $1 AND year = $2 FOR UPDATE', [P.DIBAO, copy.policy_year]);
+      const created = await insertSettlement(client, copy);
       if (created === null) throw new Error('refused by the registry guard');
       throw new Error('inserted; rolling back this probe');
     });
