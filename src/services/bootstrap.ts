@@ -43,7 +43,7 @@ export async function loadPolicyVersions(db: Db): Promise<PolicyLoadReport> {
       continue;
     }
     // Another process inserted it meanwhile (a rolling start): compare with what it stored.
-    const now = (await listPolicyVersions(db)).find((r) => r.id === pack.id);
+    const now = await db.selectFrom('policy_versions').select('content_hash').where('id', '=', pack.id).executeTakeFirst();
     (now?.content_hash === hash ? report.unchanged : report.differs).push(pack.id);
   }
   return report;
