@@ -14,6 +14,13 @@ export const ConfigSchema = Type.Object({
   PG_DATA_DIR: Type.String({ default: '.data/pg', description: 'data directory of the embedded PostgreSQL' }),
   /** Pool size; 4–8 suits a 2-core machine: more connections only queue on the ledger locks. */
   DB_POOL_MAX: Type.Integer({ default: 6, minimum: 1, maximum: 64, description: 'database connection pool size' }),
+  /**
+   * Settlement transactions running at once; requests beyond wait and then share a
+   * transaction (group commit). Keep it below DB_POOL_MAX so reads always find a connection.
+   */
+  SETTLE_WORKERS: Type.Integer({ default: 3, minimum: 1, maximum: 64, description: 'settlement transactions at once (group commit beyond)' }),
+  /** Most settlements one shared transaction takes (1 = no group commit). */
+  SETTLE_BATCH_MAX: Type.Integer({ default: 16, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
   HOST: Type.String({ default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 in containers)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
   LOG_LEVEL: Type.Union(
@@ -64,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const cfg = value as Static<typeof ConfigSchema>;
+  if (cfg.SETTLE_WORKERS > cfg.DB_POOL_MAX) {
+    throw new ConfigError(`invalid configuration:\n  SETTLE_WORKERS: ${cfg.SETTLE_WORKERS} settlement workers need at most DB_POOL_MAX (${cfg.DB_POOL_MAX}) connections`);
+  }
   return Object.freeze({
     ...cfg,
     PG_DATA_DIR: path.resolve(PROJECT_ROOT, cfg.PG_DATA_DIR),

@@ -21,6 +21,8 @@ import { personRegistryRoutes } from './routes/registry-persons.js';
 import { personRoutes } from './routes/persons.js';
 import { settlementRoutes } from './routes/settlements.js';
 import { slipRoutes } from './routes/slip.js';
+import { conflictKeys, settleJobs, type SettleDeps, type SettleJob, type SettleOutcome } from '../services/settle.js';
+import { SettlementQueue } from '../services/settle-queue.js';
 
 export interface AppOptions {
   config: Config;
@@ -59,7 +61,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await rateLimitPlugin(app, { max: opts.config.RATE_LIMIT_MAX, windowSeconds: opts.config.RATE_LIMIT_WINDOW_SECONDS });
 
   const clock = opts.clock ?? (opts.config.SETTLEMENT_DATE ? fixedClock(opts.config.SETTLEMENT_DATE) : shanghaiToday);
-  const deps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {} };
+  const base: SettleDeps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {} };
+  const queue = new SettlementQueue<SettleJob, SettleOutcome>((jobs) => settleJobs(base, jobs), {
+    workers: opts.config.SETTLE_WORKERS,
+    maxBatch: opts.config.SETTLE_BATCH_MAX,
+    conflicts: conflictKeys,
+  });
+  const deps = { ...base, queue };
   await app.register(healthRoutes, { db: opts.db });
   await app.register(settlementRoutes, { ...deps, prefix: '/v1' });
   await app.register(personRoutes, { ...deps, prefix: '/v1' });

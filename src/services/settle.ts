@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pgTransaction, type Db } from '../db/database.js';
 import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
-import { findIdempotencyRecord, findSettlement, insertSettlement, openSettlement, type OpenedSettlement, type SettlementInsert } from '../db/repositories/settlements.js';
+import { findIdempotencyRecord, findSettlement, insertSettlements, openSettlements, type SettlementInsert } from '../db/repositories/settlements.js';
+import type { HospitalRow, PersonWithIdentities } from '../db/repositories/reference.js';
+import type { SettlementQueue } from './settle-queue.js';
 import { settle } from '../domain/engine.js';
 import { certainYear } from '../domain/select.js';
 import { emptyLedger } from '../domain/ledger.js';
@@ -28,6 +30,8 @@ export interface SettleDeps {
   hooks?: SettlementHooks;
   /** Who settles: recorded in the audit log by the settlement's own insert. */
   actor?: Actor;
+  /** Settlement workers that group concurrent requests into shared transactions; none: each runs alone. */
+  queue?: SettlementQueue<SettleJob, SettleOutcome>;
 }
 
 export interface PreviewResult {
@@ -79,62 +83,98 @@ function settlementRow(id: string, key: string, p: PreparedSettlement, wire: Set
   };
 }
 
+/** One settle request as the route received it. */
+export interface SettleJob {
+  req: SettleRequest;
+  key: string;
+  /** Who settles: recorded in the audit log by the settlement's own insert. */
+  actor?: Actor | undefined;
+}
+
+export interface SettleOutcome {
+  record: SettlementRecord;
+  replayed: boolean;
+}
+
 /**
- * 结算, in one transaction on one pg connection, four round trips (BEGIN and COMMIT
+ * 结算 of one request. With `deps.queue` the request waits for a free settlement worker
+ * and may share its transaction with other requests that waited meanwhile (group commit,
+ * see SettlementQueue); without, it runs alone. Either way settleJobs does the work.
+ */
+export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<SettleOutcome> {
+  const job: SettleJob = { req, key, actor: deps.actor };
+  return deps.queue ? deps.queue.submit(job) : settleAlone(deps, job);
+}
+
+/** What settling a job inside a shared transaction came to, before anything is answered. */
+type Opened =
+  | { kind: 'inserted'; record: SettlementRecord }
+  /** The key is another request's (committed, possibly while this one waited), or the hospital or person is unknown. */
+  | { kind: 'taken'; hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined };
+
+/**
+ * Settles jobs together, in one transaction, when they can be: no two of them may share a
+ * person or a hospital and key (the queue never puts such jobs together), and each must
+ * know its policy year before reading the ledger (certainYear); the others run alone,
+ * after. If the shared transaction fails for any reason (one bill refused by the
+ * registry, a visit already settled, a deadlock), it rolls back whole and every job runs
+ * again alone, so each answers exactly as if it had been the only one. Answers one result
+ * per job, in order.
+ */
+export async function settleJobs(deps: SettleDeps, jobs: readonly SettleJob[]): Promise<Array<PromiseSettledResult<SettleOutcome>>> {
+  const settlementDate = deps.clock();
+  const packs = await deps.policies.all();
+  const together: number[] = [];
+  const seen = new Set<string>();
+  jobs.forEach((j, i) => {
+    const keys = conflictKeys(j);
+    if (certainYear(packs, j.req.dischargeDate, settlementDate) !== null && keys.every((k) => !seen.has(k))) {
+      together.push(i);
+      keys.forEach((k) => seen.add(k));
+    }
+  });
+  const results: Array<PromiseSettledResult<SettleOutcome> | undefined> = new Array(jobs.length);
+  if (together.length > 1) {
+    const opened = await inOneTransaction(deps, together.map((i) => jobs[i]!)).catch(() => null);
+    if (opened) {
+      for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, jobs[i]!, opened[n]!));
+    }
+  }
+  for (let i = 0; i < jobs.length; i++) results[i] ??= await settledResult(settleAlone(deps, jobs[i]!));
+  return results as Array<PromiseSettledResult<SettleOutcome>>;
+}
+
+/** The person and the hospital's key: jobs sharing either never share a transaction. */
+export function conflictKeys(job: SettleJob): string[] {
+  return [`person:${job.req.personId}`, `key:${job.req.hospitalCode}:${job.key}`];
+}
+
+async function settledResult<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+}
+
+/**
+ * 结算 of one job in a transaction of its own: four round trips (BEGIN and COMMIT
  * included), both statements named prepared statements:
- * 1. openSettlement: read the hospital and the person, claim the idempotency key and lock
+ * 1. openSettlements: read the hospital and the person, claim the idempotency key and lock
  *    (or create) the person's ledger row for the policy year, when that year is already
  *    certain (see certainYear);
  * 2. validate and select the policy (when the year was not certain, lock its ledger row
  *    now: one more round trip), run the engine;
- * 3. insertSettlement: the settlement with its fund lines, input snapshot, audit row and
+ * 3. insertSettlements: the settlement with its fund lines, input snapshot, audit row and
  *    the ledger update.
  * A key seen before answers with the stored, committed outcome (or 409 when the body
  * differs): the claim finds it, waiting for an uncommitted holder to finish first, and
  * that answer wins over whatever the registry says now. Anything refused after the claim
  * rolls the claim back with the transaction.
  */
-export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: string): Promise<{ record: SettlementRecord; replayed: boolean }> {
-  const requestJson = canonicalJson(req);
-  const requestHash = sha256(requestJson);
-  const settlementDate = deps.clock();
-  const packs = await deps.policies.all();
-  const id = randomUUID();
-  const lockedYear = certainYear(packs, req.dischargeDate, settlementDate);
-  let taken: Pick<OpenedSettlement<LedgerWire>, 'hospital' | 'person'> | undefined;
-  let inserted: SettlementRecord | undefined;
-  let p: PreparedSettlement | undefined;
+async function settleAlone(deps: SettleDeps, job: SettleJob): Promise<SettleOutcome> {
+  const prepared: Array<PreparedSettlement | undefined> = [];
+  let opened: Opened;
   try {
-    await pgTransaction(deps.db, async (client) => {
-      const open = await openSettlement<LedgerWire>(
-        client,
-        { hospitalCode: req.hospitalCode, personId: req.personId, onDate: req.dischargeDate },
-        { key, requestHash, requestJson, settlementId: id },
-        lockedYear === null ? null : { year: lockedYear, empty: ledgerToWire(emptyLedger(lockedYear)) },
-      );
-      if (!open.claimed) {
-        taken = open;
-        return;
-      }
-      p = prepareFromRegistry(packs, req, settlementDate, open.hospital, open.person);
-      const year = p.year;
-      if (lockedYear !== null && year !== lockedYear) throw new Error(`policy year ${year} of ${req.visitNo} is not the certain year ${lockedYear}`);
-      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, year, ledgerToWire(emptyLedger(year))));
-      const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
-      const wire = settlementToWire(result);
-      const row: SettlementInsert = { ...settlementRow(id, key, p, wire), audit: deps.actor && { ...deps.actor, action: 'settlement.create' } };
-      const created = await insertSettlement(client, row);
-      if (created === null) {
-        // The claim above holds a key-share lock on the hospital row since, so a change of
-        // its level or region can only have committed before the insert: a retry sees it.
-        throw new AppError('HOSPITAL_CHANGED', `hospital ${p.hospital.code} changed its level or region for ${p.bill.dischargeDate} while visit ${p.bill.visitNo} was being settled; nothing was written, send the request again`, {
-          hospitalCode: p.hospital.code, dischargeDate: p.bill.dischargeDate,
-        });
-      }
-      await deps.hooks?.afterSettlementInsert?.(id);
-      inserted = toRecord(insertedRow(row, p.hospital.code, created));
-    });
+    opened = (await inOneTransaction(deps, [job], prepared))[0]!;
   } catch (err) {
+    const p = prepared[0];
     if (p && isUniqueViolation(err, 'settlements_one_active_visit')) {
       const existing = await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo);
       throw new AppError('VISIT_ALREADY_SETTLED', `visit ${p.bill.visitNo} of hospital ${p.hospital.code} is already settled; reverse it first`, {
@@ -145,16 +185,84 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
     }
     throw err;
   }
-  if (taken) {
-    // The key is another request's (committed, possibly while this one waited), or the
-    // hospital or person is unknown: a stored answer first, else the registry's refusal.
-    const again = await replayByKey(deps.db, key, requestHash, req);
-    if (again) return again;
-    prepareFromRegistry(packs, req, settlementDate, taken.hospital, taken.person);
-    throw new Error(`idempotency key ${key} is claimed but has no record`);
-  }
-  if (!inserted) throw new Error(`settlement ${id} committed without a record`);
-  return { record: inserted, replayed: false };
+  return afterCommit(deps, job, opened);
+}
+
+/**
+ * The transaction of one or more jobs (see settleJobs for when they may share one): open
+ * them all in one statement, prepare and run the engine for each claimed one, insert them
+ * all in one statement, commit. `prepared` receives each job's prepared settlement as soon
+ * as it exists, for the caller's error messages.
+ */
+async function inOneTransaction(deps: SettleDeps, jobs: readonly SettleJob[], prepared: Array<PreparedSettlement | undefined> = []): Promise<Opened[]> {
+  const settlementDate = deps.clock();
+  const packs = await deps.policies.all();
+  const claims = jobs.map((j) => {
+    const requestJson = canonicalJson(j.req);
+    return { requestJson, requestHash: sha256(requestJson), id: randomUUID(), lockedYear: certainYear(packs, j.req.dischargeDate, settlementDate) };
+  });
+  return pgTransaction(deps.db, async (client) => {
+    const opens = await openSettlements<LedgerWire>(
+      client,
+      jobs.map((j, i) => {
+        const c = claims[i]!;
+        return {
+          registry: { hospitalCode: j.req.hospitalCode, personId: j.req.personId, onDate: j.req.dischargeDate },
+          claim: { key: j.key, requestHash: c.requestHash, requestJson: c.requestJson, settlementId: c.id },
+          ledger: c.lockedYear === null ? null : { year: c.lockedYear, empty: ledgerToWire(emptyLedger(c.lockedYear)) },
+        };
+      }),
+    );
+    const rows: SettlementInsert[] = [];
+    const out: Array<Opened | { kind: 'row'; row: SettlementInsert; p: PreparedSettlement }> = [];
+    for (const [i, job] of jobs.entries()) {
+      const open = opens[i]!;
+      const c = claims[i]!;
+      if (!open.claimed) {
+        out.push({ kind: 'taken', hospital: open.hospital, person: open.person });
+        continue;
+      }
+      const p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person);
+      prepared[i] = p;
+      if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
+      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
+      const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
+      const row: SettlementInsert = { ...settlementRow(c.id, job.key, p, settlementToWire(result)), audit: job.actor && { ...job.actor, action: 'settlement.create' } };
+      rows.push(row);
+      out.push({ kind: 'row', row, p });
+    }
+    const created = rows.length > 0 ? await insertSettlements(client, rows) : [];
+    let n = 0;
+    const opened: Opened[] = [];
+    for (const o of out) {
+      if (o.kind !== 'row') {
+        opened.push(o);
+        continue;
+      }
+      const c = created[n++];
+      if (!c) {
+        // The claim holds a key-share lock on the hospital row since, so a change of its
+        // level or region can only have committed before the insert: a retry sees it.
+        throw new AppError('HOSPITAL_CHANGED', `hospital ${o.p.hospital.code} changed its level or region for ${o.p.bill.dischargeDate} while visit ${o.p.bill.visitNo} was being settled; nothing was written, send the request again`, {
+          hospitalCode: o.p.hospital.code, dischargeDate: o.p.bill.dischargeDate,
+        });
+      }
+      await deps.hooks?.afterSettlementInsert?.(o.row.id);
+      opened.push({ kind: 'inserted', record: toRecord(insertedRow(o.row, o.p.hospital.code, c)) });
+    }
+    return opened;
+  });
+}
+
+/** The answer to a job once its transaction committed. */
+async function afterCommit(deps: SettleDeps, job: SettleJob, opened: Opened): Promise<SettleOutcome> {
+  if (opened.kind === 'inserted') return { record: opened.record, replayed: false };
+  // A stored answer first, else the registry's refusal.
+  const requestHash = sha256(canonicalJson(job.req));
+  const again = await replayByKey(deps.db, job.key, requestHash, job.req);
+  if (again) return again;
+  prepareFromRegistry(await deps.policies.all(), job.req, deps.clock(), opened.hospital, opened.person);
+  throw new Error(`idempotency key ${job.key} is claimed but has no record`);
 }
 
 async function replayByKey(db: Db, key: string, requestHash: string, req: SettleRequest): Promise<{ record: SettlementRecord; replayed: true } | null> {

@@ -56,95 +56,135 @@ export interface SettlementInsert {
   hospitalTerms: { level: number; regionCode: string } | null;
 }
 
-const INSERT_SETTLEMENT = `
-  WITH s AS (
+const INSERT_SETTLEMENTS = `
+  WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, kind text, reverses_id uuid, hospital_id uuid, person_id text, visit_no text,
+      visit_type text, admission_date date, discharge_date date, settlement_date date, deciding_date date, policy_year int,
+      policy_version_id text, identity_used text, idempotency_key text, reason text, amount_total numeric, amount_fully_self_paid numeric,
+      amount_over_limit numeric, amount_pre_self_pay numeric, amount_in_scope numeric, amount_fund_total numeric, amount_patient numeric,
+      result jsonb, fund_line_count smallint, level smallint, region_code text)
+  ), s AS (
     INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
       settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
       amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient, result,
       fund_line_count)
-    SELECT $1::uuid, $2, $3::uuid, $4::uuid, $5::text, $6, $7, $8::date, $9::date, $10::date, $11::date, $12::int, $13::text, $14,
-      $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::jsonb, $36::smallint
+    SELECT x.id, x.kind, x.reverses_id, x.hospital_id, x.person_id, x.visit_no, x.visit_type, x.admission_date, x.discharge_date,
+      x.settlement_date, x.deciding_date, x.policy_year, x.policy_version_id, x.identity_used, x.idempotency_key, x.reason,
+      x.amount_total, x.amount_fully_self_paid, x.amount_over_limit, x.amount_pre_self_pay, x.amount_in_scope, x.amount_fund_total, x.amount_patient,
+      x.result, x.fund_line_count
+    FROM x
     -- A settlement is computed with the hospital's level and region on the discharge date;
-    -- a registry change committed since it read them refuses the insert (see insertSettlement).
-    WHERE $37::smallint IS NULL OR EXISTS (
+    -- a registry change committed since it read them keeps its row out (see insertSettlements).
+    WHERE x.level IS NULL OR EXISTS (
       SELECT FROM hospital_periods hp
-      WHERE hp.hospital_id = $4::uuid AND ${periodCovers('hp', '$9')} AND hp.level = $37::smallint AND hp.region_code = $38::text)
-    RETURNING created_at
+      WHERE hp.hospital_id = x.hospital_id AND ${periodCovers('hp', 'x.discharge_date')} AND hp.level = x.level AND hp.region_code = x.region_code)
+    RETURNING id, kind, created_at
   ), f AS (
     INSERT INTO settlement_fund_lines (settlement_id, seq, line_count, reversal, layer, fund_code, national_field, amount_base, amount_paid)
-    SELECT $1::uuid, x.seq, $36::smallint, $2 = 'reversal', x.layer, x.fund_code, x.national_field, x.amount_base, x.amount_paid
-    FROM jsonb_to_recordset($25::jsonb)
-      AS x(seq smallint, layer text, fund_code text, national_field text, amount_base numeric, amount_paid numeric)
-    WHERE EXISTS (SELECT FROM s)
+    SELECT v.settlement_id, v.seq, v.line_count, s.kind = 'reversal', v.layer, v.fund_code, v.national_field, v.amount_base, v.amount_paid
+    FROM jsonb_to_recordset($2::jsonb) AS v(settlement_id uuid, seq smallint, line_count smallint, layer text, fund_code text,
+      national_field text, amount_base numeric, amount_paid numeric)
+    JOIN s ON s.id = v.settlement_id
   ), i AS (
     INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
-    SELECT $1::uuid, $26::jsonb, $27::jsonb, $28::jsonb, $29::jsonb, $13::text, $10::date
-    WHERE $26::jsonb IS NOT NULL AND EXISTS (SELECT FROM s)
+    SELECT v.settlement_id, v.bill, v.person, v.ledger_before, v.ledger_after, v.policy_version_id, v.settlement_date
+    FROM jsonb_to_recordset($3::jsonb) AS v(settlement_id uuid, bill jsonb, person jsonb, ledger_before jsonb, ledger_after jsonb,
+      policy_version_id text, settlement_date date)
+    JOIN s ON s.id = v.settlement_id
   ), l AS (
-    UPDATE person_ledgers SET data = $30::jsonb, updated_at = now()
-    WHERE person_id = $5::text AND year = $31::int AND EXISTS (SELECT FROM s)
-    RETURNING 1
+    UPDATE person_ledgers l SET data = v.data, updated_at = now()
+    FROM jsonb_to_recordset($4::jsonb) AS v(settlement_id uuid, person_id text, year int, data jsonb)
+    WHERE l.person_id = v.person_id AND l.year = v.year AND v.settlement_id IN (SELECT id FROM s)
+    RETURNING v.settlement_id
   ), a AS (
     INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
-    SELECT $32::uuid, $33::text, $34::text, 'settlement', $1::text, $35::jsonb
-    WHERE $33::text IS NOT NULL AND EXISTS (SELECT FROM s)
+    SELECT v.key_id, v.actor, v.action, 'settlement', v.settlement_id::text, v.detail
+    FROM jsonb_to_recordset($5::jsonb) AS v(settlement_id uuid, key_id uuid, actor text, action text, detail jsonb)
+    JOIN s ON s.id = v.settlement_id
   )
-  SELECT (SELECT created_at FROM s), (SELECT created_at::text FROM s) AS created_at_text, EXISTS (SELECT FROM l) AS ledger_written`;
+  SELECT s.id, s.created_at, s.created_at::text AS created_at_text, EXISTS (SELECT FROM l WHERE l.settlement_id = s.id) AS ledger_written
+  FROM s`;
 
-/**
- * Inserts the settlement row, its fund lines and its input snapshot, writes the ledger
- * and the audit row, in one statement (one round trip; a named prepared statement on a
- * pg client). The settlement declares its number of fund lines; the database checks once
- * per settlement, at commit, that exactly that many lines exist and sum to its fund total,
- * and refuses any line added later (migration 20261202090000). Throws (the caller's
- * transaction then rolls back) when the ledger row was not there to update: every caller
- * must have locked it first. Returns the row's created_at, or null when `hospitalTerms`
- * no longer match the hospital's period on the discharge date (a registry change
- * committed after the settlement read them): the caller must roll back.
- */
-export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<{ created_at: Date; created_at_text: string } | null> {
-  const inputs = s.inputs;
-  const rows = await runStatement<{ created_at: Date | null; created_at_text: string | null; ledger_written: boolean }>(q, 'settlement_insert_v4', INSERT_SETTLEMENT, [
-    s.id, s.kind, s.reverses_id, s.hospital_id, s.person_id, s.visit_no, s.visit_type, s.admission_date, s.discharge_date,
-    s.settlement_date, s.deciding_date, s.policy_year, s.policy_version_id, s.identity_used, s.idempotency_key, s.reason,
-    s.amount_total, s.amount_fully_self_paid, s.amount_over_limit, s.amount_pre_self_pay, s.amount_in_scope, s.amount_fund_total, s.amount_patient,
-    JSON.stringify(s.result),
-    JSON.stringify(s.fundLines.map((l, seq) => ({ seq, ...l }))),
-    inputs ? JSON.stringify(inputs.bill) : null,
-    inputs ? JSON.stringify(inputs.person) : null,
-    inputs ? JSON.stringify(inputs.ledger_before) : null,
-    inputs ? JSON.stringify(inputs.ledger_after) : null,
-    JSON.stringify(s.ledger.data), s.ledger.year,
-    s.audit?.keyId ?? null, s.audit?.actor ?? null, s.audit?.action ?? null,
-    s.audit ? JSON.stringify({ hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id }) : null,
-    s.fundLines.length,
-    s.hospitalTerms?.level ?? null, s.hospitalTerms?.regionCode ?? null,
-  ]);
-  const r = rows[0]!;
-  // Only the registry guard keeps the settlement row out, and then nothing else of it is
-  // written either; the caller must roll back what the transaction did before.
-  if (r.created_at === null || r.created_at_text === null) return null;
-  // The ledger row is locked (and created when absent) earlier in the transaction; a
-  // write that found no row would silently lose the settlement's ledger effect.
-  if (!r.ledger_written) throw new Error(`ledger of ${s.person_id}/${s.ledger.year} was not written: it was never locked`);
-  return { created_at: r.created_at, created_at_text: r.created_at_text };
+export interface InsertedSettlement {
+  created_at: Date;
+  created_at_text: string;
 }
 
-const OPEN_SETTLEMENT = `
-  WITH r AS (
-    SELECT ${hospitalOnDateJson('$1', '$2')} AS hospital, ${personJson('$3')} AS person
+/**
+ * Inserts settlement rows, each with its fund lines, input snapshot, ledger write and
+ * audit row, in one statement (one round trip; a named prepared statement on a pg
+ * client), whatever their number. Each settlement declares its number of fund lines; the
+ * database checks once per settlement, at commit, that exactly that many lines exist and
+ * sum to its fund total, and refuses any line added later (migration 20261202090000).
+ * Throws (the caller's transaction then rolls back) when a settlement's ledger row was
+ * not there to update: every caller must have locked it first, and no two settlements of
+ * one call may share a person and year. Answers each settlement's created_at in the order
+ * given, or null for one whose `hospitalTerms` no longer match the hospital's period on
+ * its discharge date (a registry change committed after the settlement read them; none of
+ * that settlement is written): the caller must roll back.
+ */
+export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all: readonly SettlementInsert[]): Promise<Array<InsertedSettlement | null>> {
+  const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v5', INSERT_SETTLEMENTS, [
+    JSON.stringify(all.map((s) => ({
+      id: s.id, kind: s.kind, reverses_id: s.reverses_id, hospital_id: s.hospital_id, person_id: s.person_id, visit_no: s.visit_no,
+      visit_type: s.visit_type, admission_date: s.admission_date, discharge_date: s.discharge_date, settlement_date: s.settlement_date,
+      deciding_date: s.deciding_date, policy_year: s.policy_year, policy_version_id: s.policy_version_id, identity_used: s.identity_used,
+      idempotency_key: s.idempotency_key, reason: s.reason, amount_total: s.amount_total, amount_fully_self_paid: s.amount_fully_self_paid,
+      amount_over_limit: s.amount_over_limit, amount_pre_self_pay: s.amount_pre_self_pay, amount_in_scope: s.amount_in_scope,
+      amount_fund_total: s.amount_fund_total, amount_patient: s.amount_patient, result: s.result, fund_line_count: s.fundLines.length,
+      level: s.hospitalTerms?.level ?? null, region_code: s.hospitalTerms?.regionCode ?? null,
+    }))),
+    JSON.stringify(all.flatMap((s) => s.fundLines.map((l, seq) => ({ settlement_id: s.id, seq, line_count: s.fundLines.length, ...l })))),
+    JSON.stringify(all.flatMap((s) => (s.inputs ? [{ settlement_id: s.id, ...s.inputs, policy_version_id: s.policy_version_id, settlement_date: s.settlement_date }] : []))),
+    JSON.stringify(all.map((s) => ({ settlement_id: s.id, person_id: s.person_id, year: s.ledger.year, data: s.ledger.data }))),
+    JSON.stringify(all.flatMap((s) => (s.audit ? [{
+      settlement_id: s.id, key_id: s.audit.keyId, actor: s.audit.actor, action: s.audit.action,
+      detail: { hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id },
+    }] : []))),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return all.map((s) => {
+    const r = byId.get(s.id);
+    // Only the registry guard keeps a settlement row out, and then nothing else of it is
+    // written either; the caller must roll back what the transaction did before.
+    if (!r) return null;
+    // The ledger row is locked (and created when absent) earlier in the transaction; a
+    // write that found no row would silently lose the settlement's ledger effect.
+    if (!r.ledger_written) throw new Error(`ledger of ${s.person_id}/${s.ledger.year} was not written: it was never locked`);
+    return { created_at: r.created_at, created_at_text: r.created_at_text };
+  });
+}
+
+/** insertSettlements of one settlement. */
+export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: SettlementInsert): Promise<InsertedSettlement | null> {
+  return (await insertSettlements(q, [s]))[0]!;
+}
+
+const OPEN_SETTLEMENTS = `
+  WITH x AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, on_date date, hospital_code text, person_id text, key text, request_hash text,
+      request jsonb, settlement_id uuid, year int, empty jsonb)
+  ), r AS (
+    SELECT x.*, ${hospitalOnDateJson('x.on_date', 'x.hospital_code')} AS hospital, ${personJson('x.person_id')} AS person FROM x
   ), k AS (
     INSERT INTO idempotency_keys (hospital_id, key, request_hash, request, settlement_id)
-    SELECT (r.hospital->>'id')::uuid, $4::text, $5::text, $6::jsonb, $7::uuid FROM r
+    SELECT (r.hospital->>'id')::uuid, r.key, r.request_hash, r.request, r.settlement_id FROM r
     WHERE r.hospital IS NOT NULL AND r.person IS NOT NULL
-    ON CONFLICT (hospital_id, key) DO NOTHING RETURNING key
+    -- One order for every claim and lock: two statements never wait on each other in a cycle.
+    ORDER BY 1, 2
+    ON CONFLICT (hospital_id, key) DO NOTHING RETURNING settlement_id
   ), l AS (
     INSERT INTO person_ledgers AS l (person_id, year, data)
-    SELECT $3::text, $8::int, $9::jsonb WHERE EXISTS (SELECT FROM k) AND $8::int IS NOT NULL
+    SELECT r.person_id, r.year, r.empty FROM r WHERE r.year IS NOT NULL AND r.settlement_id IN (SELECT settlement_id FROM k)
+    ORDER BY 1, 2
     ON CONFLICT (person_id, year) DO UPDATE SET updated_at = l.updated_at
-    RETURNING l.data
+    RETURNING l.person_id, l.year, l.data
   )
-  SELECT r.hospital, r.person, EXISTS (SELECT FROM k) AS claimed, (SELECT data FROM l) AS ledger FROM r`;
+  SELECT r.i, r.hospital, r.person, k.settlement_id IS NOT NULL AS claimed, l.data AS ledger
+  FROM r
+  LEFT JOIN k ON k.settlement_id = r.settlement_id
+  LEFT JOIN l ON k.settlement_id IS NOT NULL AND l.person_id = r.person_id AND l.year = r.year
+  ORDER BY r.i`;
 
 export interface OpenedSettlement<L> {
   /** The hospital as it was on the discharge date (undefined: no such code). */
@@ -156,30 +196,41 @@ export interface OpenedSettlement<L> {
   ledger: L | null;
 }
 
+export interface SettlementOpening<L> {
+  registry: { hospitalCode: string; personId: string; onDate: string };
+  claim: { key: string; requestHash: string; requestJson: string; settlementId: string };
+  /** The ledger to lock (created as `empty` when absent), or null when its year is not known yet. */
+  ledger: { year: number; empty: L } | null;
+}
+
 /**
- * The first statement of a settlement's transaction, one round trip: reads the hospital
- * (as on the discharge date) and the person with identities, claims the idempotency key
- * for a settlement id not yet inserted (the foreign key is deferred) and, only when the
- * claim succeeded and a `ledger` is named, locks the person's ledger row for its year,
- * creating it (as `ledger.empty`) when absent: ON CONFLICT DO UPDATE takes the row
- * lock whether the row is new or not, so a concurrent settlement of the same person waits
- * here for this one to commit and then sees its ledger. Nothing is claimed for an unknown
- * hospital or person; everything else the caller refuses rolls the claim back with the
- * transaction.
+ * The first statement of a settlement transaction, one round trip for any number of
+ * settlements: for each, reads the hospital (as on the discharge date) and the person with
+ * identities, claims the idempotency key for a settlement id not yet inserted (the foreign
+ * key is deferred) and, only when the claim succeeded and a `ledger` is named, locks the
+ * person's ledger row for its year, creating it (as `ledger.empty`) when absent: ON
+ * CONFLICT DO UPDATE takes the row lock whether the row is new or not, so a concurrent
+ * settlement of the same person waits here for this one to commit and then sees its
+ * ledger. Claims and locks are taken in key and (person, year) order. Nothing is claimed
+ * for an unknown hospital or person; everything else the caller refuses rolls the claims
+ * back with the transaction. No two openings of one call may share a person and year or
+ * a hospital and key (PostgreSQL refuses a row locked twice by one statement).
  */
-export async function openSettlement<L>(
-  client: pg.ClientBase,
-  registry: { hospitalCode: string; personId: string; onDate: string },
-  claim: { key: string; requestHash: string; requestJson: string; settlementId: string },
-  ledger: { year: number; empty: L } | null,
-): Promise<OpenedSettlement<L>> {
-  const rows = await runStatement<{ hospital: HospitalRow | null; person: PersonWithIdentities | null; claimed: boolean; ledger: L | null }>(
-    client, 'settlement_open_v1', OPEN_SETTLEMENT,
-    [registry.onDate, registry.hospitalCode, registry.personId, claim.key, claim.requestHash, claim.requestJson, claim.settlementId, ledger?.year ?? null, ledger ? JSON.stringify(ledger.empty) : null],
+export async function openSettlements<L>(client: pg.ClientBase, all: ReadonlyArray<SettlementOpening<L>>): Promise<Array<OpenedSettlement<L>>> {
+  const rows = await runStatement<{ i: number; hospital: HospitalRow | null; person: PersonWithIdentities | null; claimed: boolean; ledger: L | null }>(
+    client, 'settlement_open_v2', OPEN_SETTLEMENTS,
+    // The request is JSON text already (canonical, as hashed): spliced in, not parsed and written again.
+    [`[${all.map((o, i) => `${JSON.stringify({
+      i, on_date: o.registry.onDate, hospital_code: o.registry.hospitalCode, person_id: o.registry.personId, key: o.claim.key,
+      request_hash: o.claim.requestHash, settlement_id: o.claim.settlementId, year: o.ledger?.year ?? null, empty: o.ledger?.empty ?? null,
+    }).slice(0, -1)},"request":${o.claim.requestJson}}`).join(',')}]`],
   );
-  const r = rows[0]!;
-  if (r.claimed && ledger && r.ledger === null) throw new Error(`ledger of ${registry.personId}/${ledger.year} was neither found nor created`);
-  return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, ledger: r.ledger };
+  return all.map((o, i) => {
+    const r = rows[i];
+    if (!r || r.i !== i) throw new Error(`opening ${i} of ${all.length} settlements has no answer`);
+    if (r.claimed && o.ledger && r.ledger === null) throw new Error(`ledger of ${o.registry.personId}/${o.ledger.year} was neither found nor created`);
+    return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, ledger: r.ledger };
+  });
 }
 
 /** The idempotency record of a hospital's key (keys are unique per hospital, named by its code). */

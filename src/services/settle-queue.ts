@@ -1,0 +1,90 @@
+/**
+ * Group commit for settlements. At most `workers` settlement transactions run at once;
+ * a request that arrives while all of them are busy waits, and a worker that finishes
+ * takes every waiting request it can (up to `maxBatch`) into its next transaction. Under
+ * light load each request runs alone at once, as without the queue; under heavy load the
+ * fixed cost of a transaction (its round trips, its statements' start-up, its commit and
+ * WAL flush) is shared by many settlements.
+ *
+ * Two jobs whose `conflicts` share a string never go into one batch: a later one waits
+ * for a later batch, in arrival order. The batch runner answers one result per job; a
+ * runner that throws fails its whole batch.
+ */
+export interface QueueOptions<J> {
+  workers: number;
+  maxBatch: number;
+  conflicts: (job: J) => string[];
+}
+
+interface Waiting<J, R> {
+  job: J;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export class SettlementQueue<J, R> {
+  private waiting: Array<Waiting<J, R>> = [];
+  private busy = 0;
+
+  constructor(
+    private readonly runBatch: (jobs: J[]) => Promise<Array<PromiseSettledResult<R>>>,
+    private readonly opts: QueueOptions<J>,
+  ) {
+    if (!(opts.workers >= 1 && opts.maxBatch >= 1)) throw new Error(`settlement queue needs at least one worker and a batch of one (${opts.workers}, ${opts.maxBatch})`);
+  }
+
+  submit(job: J): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.waiting.push({ job, resolve, reject });
+      if (this.busy < this.opts.workers) {
+        this.busy++;
+        void this.work();
+      }
+    });
+  }
+
+  /** Requests waiting for a worker (for tests and diagnosis). */
+  get depth(): number {
+    return this.waiting.length;
+  }
+
+  private async work(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.take();
+        let results: Array<PromiseSettledResult<R>>;
+        try {
+          results = await this.runBatch(batch.map((w) => w.job));
+          if (results.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${results.length} results`);
+        } catch (err) {
+          results = batch.map(() => ({ status: 'rejected', reason: err }));
+        }
+        batch.forEach((w, i) => {
+          const r = results[i]!;
+          if (r.status === 'fulfilled') w.resolve(r.value);
+          else w.reject(r.reason);
+        });
+      }
+    } finally {
+      this.busy--;
+    }
+  }
+
+  /** The next batch: waiting jobs in arrival order, skipping any that conflict with one already taken. */
+  private take(): Array<Waiting<J, R>> {
+    const taken: Array<Waiting<J, R>> = [];
+    const left: Array<Waiting<J, R>> = [];
+    const seen = new Set<string>();
+    for (const w of this.waiting) {
+      const keys = taken.length < this.opts.maxBatch ? this.opts.conflicts(w.job) : null;
+      if (keys && keys.every((k) => !seen.has(k))) {
+        keys.forEach((k) => seen.add(k));
+        taken.push(w);
+      } else {
+        left.push(w);
+      }
+    }
+    this.waiting = left;
+    return taken;
+  }
+}

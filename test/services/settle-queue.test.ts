@@ -1,0 +1,119 @@
+import t from 'tap';
+import { SettlementQueue } from '../../src/services/settle-queue.js';
+
+interface Job {
+  n: number;
+  person: string;
+}
+
+/** A queue whose runner records each batch and finishes it only when the test says so. */
+function harness(workers: number, maxBatch: number) {
+  const batches: Job[][] = [];
+  const release: Array<(fail?: unknown) => void> = [];
+  let running = 0;
+  let mostRunning = 0;
+  const q = new SettlementQueue<Job, string>(
+    (jobs) => {
+      batches.push(jobs);
+      running++;
+      mostRunning = Math.max(mostRunning, running);
+      return new Promise((resolve, reject) => {
+        release.push((fail) => {
+          running--;
+          if (fail !== undefined) reject(fail);
+          else resolve(jobs.map((j) => (j.n % 5 === 4 ? { status: 'rejected', reason: new Error(`job ${j.n} refused`) } : { status: 'fulfilled', value: `done ${j.n}` })));
+        });
+      });
+    },
+    { workers, maxBatch, conflicts: (j) => [`person:${j.person}`] },
+  );
+  return { q, batches, release, mostRunning: () => mostRunning };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+t.test('an idle queue runs a job at once, alone', async (t) => {
+  const h = harness(2, 8);
+  const p = h.q.submit({ n: 0, person: 'A' });
+  t.same(h.batches, [[{ n: 0, person: 'A' }]], 'runner called synchronously with a batch of one');
+  h.release[0]!();
+  t.equal(await p, 'done 0');
+});
+
+t.test('jobs arriving while every worker is busy share the next batch, up to maxBatch, never two of one person', async (t) => {
+  const h = harness(1, 4);
+  const first = h.q.submit({ n: 0, person: 'A' });
+  const later = [
+    { n: 1, person: 'B' },
+    { n: 2, person: 'C' },
+    { n: 3, person: 'B' }, // same person as job 1: a later batch
+    { n: 5, person: 'D' },
+    { n: 6, person: 'E' },
+    { n: 7, person: 'F' }, // the batch is full at four
+  ].map((j) => h.q.submit(j));
+  t.equal(h.batches.length, 1, 'one worker: nothing else starts');
+  t.equal(h.q.depth, 6);
+  h.release[0]!();
+  await first;
+  await tick();
+  t.same(h.batches[1]!.map((j) => j.n), [1, 2, 5, 6], 'arrival order, skipping the second job of B, four at most');
+  h.release[1]!();
+  await tick();
+  t.same(h.batches[2]!.map((j) => j.n), [3, 7], 'then what was left, in arrival order');
+  h.release[2]!();
+  const answers = await Promise.allSettled(later);
+  t.same(answers.map((a) => (a.status === 'fulfilled' ? a.value : String((a.reason as Error).message))), ['done 1', 'done 2', 'done 3', 'done 5', 'done 6', 'done 7']);
+  t.equal(h.q.depth, 0);
+  t.equal(h.mostRunning(), 1);
+});
+
+t.test('each job gets its own answer; a runner that throws fails its whole batch and only it', async (t) => {
+  const h = harness(1, 8);
+  const a = h.q.submit({ n: 0, person: 'A' });
+  const b = [h.q.submit({ n: 4, person: 'B' }), h.q.submit({ n: 8, person: 'C' })];
+  h.release[0]!();
+  t.equal(await a, 'done 0');
+  await tick();
+  h.release[1]!(new Error('connection lost'));
+  const settled = await Promise.allSettled(b);
+  t.same(settled.map((s) => s.status), ['rejected', 'rejected']);
+  t.match(String((settled[0] as PromiseRejectedResult).reason), /connection lost/);
+  // The queue keeps working after a failed batch, and a refused job is refused alone.
+  const c = [h.q.submit({ n: 10, person: 'D' }), h.q.submit({ n: 14, person: 'E' })];
+  h.release[2]!();
+  await tick();
+  h.release[3]?.();
+  const after = await Promise.allSettled(c);
+  t.same(after.map((s) => s.status), ['fulfilled', 'rejected']);
+  t.match(String((after[1] as PromiseRejectedResult).reason), /job 14 refused/);
+});
+
+t.test('never more batches at once than workers', async (t) => {
+  const h = harness(3, 2);
+  const all = Array.from({ length: 20 }, (_, n) => h.q.submit({ n: n * 5 + 1, person: `P${n}` }));
+  t.equal(h.batches.length, 3, 'three workers start, the rest wait');
+  // Finish the batches one at a time, oldest first, until every job has its answer.
+  for (let released = 0; released < h.release.length; released++) {
+    h.release[released]!();
+    await tick();
+  }
+  t.equal((await Promise.all(all)).length, 20);
+  t.equal(h.mostRunning(), 3);
+  t.ok(h.batches.every((b) => b.length <= 2), 'no batch above maxBatch');
+  t.same(h.batches.flat().map((j) => j.n).sort((x, y) => x - y), Array.from({ length: 20 }, (_, n) => n * 5 + 1), 'every job ran exactly once');
+});
+
+t.test('a runner answering the wrong number of results fails the batch instead of misrouting answers', async (t) => {
+  const q = new SettlementQueue<Job, string>(async () => [{ status: 'fulfilled', value: 'only one' }], { workers: 1, maxBatch: 8, conflicts: (j) => [j.person] });
+  const first = q.submit({ n: 0, person: 'A' });
+  const more = [q.submit({ n: 1, person: 'B' }), q.submit({ n: 2, person: 'C' })];
+  t.equal(await first, 'only one');
+  const s = await Promise.allSettled(more);
+  t.same(s.map((x) => x.status), ['rejected', 'rejected']);
+  t.match(String((s[0] as PromiseRejectedResult).reason), /batch of 2 answered 1 results/);
+});
+
+t.test('a queue needs a worker and a batch of at least one', async (t) => {
+  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 0, maxBatch: 1, conflicts: () => [] }), /at least one worker/);
+  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 1, maxBatch: 0, conflicts: () => [] }), /at least one worker/);
+});
