@@ -91,18 +91,28 @@ const INSERT_SETTLEMENTS = `
     FROM jsonb_to_recordset($3::jsonb) AS v(settlement_id uuid, bill jsonb, person jsonb, ledger_before jsonb, ledger_after jsonb,
       policy_version_id text, settlement_date date)
     JOIN s ON s.id = v.settlement_id
+  ), lv AS (
+    SELECT * FROM jsonb_to_recordset($4::jsonb) AS v(settlement_id uuid, person_id text, year int, data jsonb)
   ), l AS (
-    UPDATE person_ledgers l SET data = v.data, updated_at = now()
-    FROM jsonb_to_recordset($4::jsonb) AS v(settlement_id uuid, person_id text, year int, data jsonb)
-    WHERE l.person_id = v.person_id AND l.year = v.year AND v.settlement_id IN (SELECT id FROM s)
-    RETURNING v.settlement_id
+    -- Overwrites each ledger row, found through its unique index whatever the planner
+    -- thinks of the batch's size (an UPDATE … FROM a function scan of a guessed 100 rows
+    -- reads the whole ledger table). The rows exist and are locked (openSettlements or
+    -- lockLedger); one that does not exist is not inserted here but reported unwritten.
+    INSERT INTO person_ledgers AS l (person_id, year, data)
+    SELECT lv.person_id, lv.year, lv.data FROM lv
+    WHERE lv.settlement_id IN (SELECT id FROM s)
+      -- (a scalar subquery: a sub-plan probing the index per row, never a join over the table)
+      AND (SELECT true FROM person_ledgers x WHERE x.person_id = lv.person_id AND x.year = lv.year)
+    ON CONFLICT (person_id, year) DO UPDATE SET data = EXCLUDED.data, updated_at = now()
+    RETURNING l.person_id, l.year
   ), a AS (
     INSERT INTO audit_log (key_id, actor, action, target_type, target_id, detail)
     SELECT v.key_id, v.actor, v.action, 'settlement', v.settlement_id::text, v.detail
     FROM jsonb_to_recordset($5::jsonb) AS v(settlement_id uuid, key_id uuid, actor text, action text, detail jsonb)
     JOIN s ON s.id = v.settlement_id
   )
-  SELECT s.id, s.created_at, s.created_at::text AS created_at_text, EXISTS (SELECT FROM l WHERE l.settlement_id = s.id) AS ledger_written
+  SELECT s.id, s.created_at, s.created_at::text AS created_at_text,
+    EXISTS (SELECT FROM lv JOIN l ON l.person_id = lv.person_id AND l.year = lv.year WHERE lv.settlement_id = s.id) AS ledger_written
   FROM s`;
 
 export interface InsertedSettlement {
@@ -124,7 +134,7 @@ export interface InsertedSettlement {
  * that settlement is written): the caller must roll back.
  */
 export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all: readonly SettlementInsert[]): Promise<Array<InsertedSettlement | null>> {
-  const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v5', INSERT_SETTLEMENTS, [
+  const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v6', INSERT_SETTLEMENTS, [
     JSON.stringify(all.map((s) => ({
       id: s.id, kind: s.kind, reverses_id: s.reverses_id, hospital_id: s.hospital_id, person_id: s.person_id, visit_no: s.visit_no,
       visit_type: s.visit_type, admission_date: s.admission_date, discharge_date: s.discharge_date, settlement_date: s.settlement_date,
