@@ -20,7 +20,7 @@ export const ConfigSchema = Type.Object({
    */
   SETTLE_WORKERS: Type.Integer({ default: 3, minimum: 1, maximum: 64, description: 'settlement transactions at once (group commit beyond)' }),
   /** Most settlements one shared transaction takes (1 = no group commit). */
-  SETTLE_BATCH_MAX: Type.Integer({ default: 16, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
+  SETTLE_BATCH_MAX: Type.Integer({ default: 8, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
   HOST: Type.String({ default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 in containers)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
   LOG_LEVEL: Type.Union(

@@ -129,4 +129,5 @@ t.test('settlement workers cannot outnumber the pool connections', async (t) => 
   t.throws(() => loadConfig({}, { DB_POOL_MAX: 4, SETTLE_WORKERS: 5 }), /SETTLE_WORKERS: 5 settlement workers need at most DB_POOL_MAX \(4\)/);
   t.equal(loadConfig({}, { DB_POOL_MAX: 4, SETTLE_WORKERS: 4 }).SETTLE_WORKERS, 4);
   t.equal(loadConfig({}).SETTLE_WORKERS, 3, 'three by default, with six connections');
+  t.equal(loadConfig({}).SETTLE_BATCH_MAX, 8);
 });
