@@ -16,11 +16,14 @@ export const ConfigSchema = Type.Object({
   DB_POOL_MAX: Type.Integer({ default: 6, minimum: 1, maximum: 64, description: 'database connection pool size' }),
   /**
    * Settlement transactions running at once; requests beyond wait and then share a
-   * transaction (group commit). Keep it below DB_POOL_MAX so reads always find a connection.
+   * transaction (group commit). At most DB_POOL_MAX; unset: 3, or DB_POOL_MAX if smaller.
+   * Below DB_POOL_MAX, reads always find a connection.
    */
-  SETTLE_WORKERS: Type.Integer({ default: 3, minimum: 1, maximum: 64, description: 'settlement transactions at once (group commit beyond)' }),
+  SETTLE_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'settlement transactions at once (group commit beyond); unset = min(3, DB_POOL_MAX)' })),
   /** Most settlements one shared transaction takes (1 = no group commit). */
   SETTLE_BATCH_MAX: Type.Integer({ default: 8, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
+  /** How long a settle request may wait for a free settlement worker before 503 (nothing written). */
+  SETTLE_QUEUE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 600_000, description: 'wait for a settlement worker before 503' }),
   HOST: Type.String({ default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 in containers)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
   LOG_LEVEL: Type.Union(
@@ -41,7 +44,7 @@ export const ConfigSchema = Type.Object({
   SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 120, description: 'graceful shutdown delay' }),
 });
 
-export type Config = Readonly<Static<typeof ConfigSchema>> & { readonly projectRoot: string };
+export type Config = Readonly<Omit<Static<typeof ConfigSchema>, 'SETTLE_WORKERS'>> & { readonly SETTLE_WORKERS: number; readonly projectRoot: string };
 
 /** The names of every environment variable the service reads. */
 export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(ConfigSchema.properties);
@@ -71,11 +74,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const cfg = value as Static<typeof ConfigSchema>;
-  if (cfg.SETTLE_WORKERS > cfg.DB_POOL_MAX) {
+  if (cfg.SETTLE_WORKERS !== undefined && cfg.SETTLE_WORKERS > cfg.DB_POOL_MAX) {
     throw new ConfigError(`invalid configuration:\n  SETTLE_WORKERS: ${cfg.SETTLE_WORKERS} settlement workers need at most DB_POOL_MAX (${cfg.DB_POOL_MAX}) connections`);
   }
   return Object.freeze({
     ...cfg,
+    SETTLE_WORKERS: cfg.SETTLE_WORKERS ?? Math.min(3, cfg.DB_POOL_MAX),
     PG_DATA_DIR: path.resolve(PROJECT_ROOT, cfg.PG_DATA_DIR),
     projectRoot: PROJECT_ROOT,
   });

@@ -8,6 +8,7 @@ import type { SettlementHooks } from '../services/settle.js';
 import { genReqId, loggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { AppError } from './errors.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
@@ -61,11 +62,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await rateLimitPlugin(app, { max: opts.config.RATE_LIMIT_MAX, windowSeconds: opts.config.RATE_LIMIT_WINDOW_SECONDS });
 
   const clock = opts.clock ?? (opts.config.SETTLEMENT_DATE ? fixedClock(opts.config.SETTLEMENT_DATE) : shanghaiToday);
-  const base: SettleDeps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {} };
+  const base: SettleDeps = { db: opts.db, policies: new PolicyStore(opts.db), clock, hooks: opts.hooks ?? {}, log: app.log };
   const queue = new SettlementQueue<SettleJob, SettleOutcome>((jobs) => settleJobs(base, jobs), {
     workers: opts.config.SETTLE_WORKERS,
     maxBatch: opts.config.SETTLE_BATCH_MAX,
     conflicts: conflictKeys,
+    maxWaitMs: opts.config.SETTLE_QUEUE_TIMEOUT_MS,
+    expired: (job) =>
+      new AppError('SERVICE_UNAVAILABLE', `no settlement worker was free for ${opts.config.SETTLE_QUEUE_TIMEOUT_MS} ms; visit ${job.req.visitNo} was not settled and nothing was written, send the request again`, {
+        visitNo: job.req.visitNo,
+      }),
   });
   const deps = { ...base, queue };
   await app.register(healthRoutes, { db: opts.db });

@@ -8,16 +8,21 @@
  *
  * Two jobs whose `conflicts` share a string never go into one batch: a later one waits
  * for a later batch, in arrival order. The batch runner answers one result per job; a
- * runner that throws fails its whole batch.
+ * runner that throws fails its whole batch. A job still waiting after `maxWaitMs` (the
+ * workers are stuck, or far more requests arrive than they can settle) is answered with
+ * `expired(job)` and never runs.
  */
 export interface QueueOptions<J> {
   workers: number;
   maxBatch: number;
   conflicts: (job: J) => string[];
+  maxWaitMs: number;
+  expired: (job: J) => unknown;
 }
 
 interface Waiting<J, R> {
   job: J;
+  since: number;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
 }
@@ -25,6 +30,7 @@ interface Waiting<J, R> {
 export class SettlementQueue<J, R> {
   private waiting: Array<Waiting<J, R>> = [];
   private busy = 0;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runBatch: (jobs: J[]) => Promise<Array<PromiseSettledResult<R>>>,
@@ -35,12 +41,29 @@ export class SettlementQueue<J, R> {
 
   submit(job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.waiting.push({ job, resolve, reject });
+      this.waiting.push({ job, since: performance.now(), resolve, reject });
       if (this.busy < this.opts.workers) {
         this.busy++;
         void this.work();
+      } else {
+        this.sweeper ??= setInterval(() => this.expire(), Math.max(10, this.opts.maxWaitMs / 4)).unref();
       }
     });
+  }
+
+  /** Answers the jobs that waited too long, and stops sweeping when nothing waits. */
+  private expire(): void {
+    const deadline = performance.now() - this.opts.maxWaitMs;
+    const left: Array<Waiting<J, R>> = [];
+    for (const w of this.waiting) {
+      if (w.since <= deadline) w.reject(this.opts.expired(w.job));
+      else left.push(w);
+    }
+    this.waiting = left;
+    if (left.length === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /** Requests waiting for a worker (for tests and diagnosis). */
@@ -72,6 +95,7 @@ export class SettlementQueue<J, R> {
 
   /** The next batch: waiting jobs in arrival order, skipping any that conflict with one already taken. */
   private take(): Array<Waiting<J, R>> {
+    this.expire();
     const taken: Array<Waiting<J, R>> = [];
     const left: Array<Waiting<J, R>> = [];
     const seen = new Set<string>();

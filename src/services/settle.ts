@@ -14,6 +14,8 @@ import { canonicalJson, jsonDiff, sha256 } from './canonical.js';
 import type { Actor } from './actor.js';
 import type { Clock } from './clock.js';
 import type { PolicyStore } from './policies.js';
+import type { IsoDate } from '../domain/types.js';
+import type { PolicyPack } from '../policies/types.js';
 import { insertedRow, toRecord } from './records.js';
 import { prepareFromRegistry, prepareSettlement, type PreparedSettlement } from './settlement-input.js';
 import { activeSettlementOf, isUniqueViolation } from './db-errors.js';
@@ -32,6 +34,8 @@ export interface SettleDeps {
   actor?: Actor;
   /** Settlement workers that group concurrent requests into shared transactions; none: each runs alone. */
   queue?: SettlementQueue<SettleJob, SettleOutcome>;
+  /** Where a shared transaction that failed is reported (its jobs are answered anyway). */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export interface PreviewResult {
@@ -109,35 +113,81 @@ export async function settleRequest(deps: SettleDeps, req: SettleRequest, key: s
 /** What settling a job inside a shared transaction came to, before anything is answered. */
 type Opened =
   | { kind: 'inserted'; record: SettlementRecord }
-  /** The key is another request's (committed, possibly while this one waited), or the hospital or person is unknown. */
-  | { kind: 'taken'; hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined };
+  /**
+   * Nothing written for it: the key is another request's (committed, possibly while this
+   * one waited), the hospital or person is unknown, or the visit is settled already.
+   */
+  | { kind: 'taken'; hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined; settledAs: string | null };
+
+/** The clock's date and the policy packs, read once for a batch. */
+interface BatchContext {
+  settlementDate: IsoDate;
+  packs: PolicyPack[];
+}
+
+/** A shared transaction failed because of one job (its index among the transaction's jobs). */
+class JobFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(`job ${index} of a shared settlement transaction failed`);
+  }
+}
+
+/** The transaction never began: no connection, or BEGIN failed. Retrying each job alone would only wait again. */
+class NotStarted extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a settlement transaction could not begin');
+  }
+}
 
 /**
  * Settles jobs together, in one transaction, when they can be: no two of them may share a
  * person or a hospital and key (the queue never puts such jobs together), and each must
  * know its policy year before reading the ledger (certainYear); the others run alone,
- * after. If the shared transaction fails for any reason (one bill refused by the
- * registry, a visit already settled, a deadlock), it rolls back whole and every job runs
- * again alone, so each answers exactly as if it had been the only one. Answers one result
- * per job, in order.
+ * after. Jobs that write nothing (a key answered before, an unknown hospital or person, a
+ * visit settled before) do not disturb the others. When the shared transaction fails,
+ * it rolls back whole; then:
+ * - if one job caused it (the registry or the engine refused its bill, its hospital
+ *   changed), that job runs alone for its answer and the others are settled together
+ *   again without it;
+ * - if the database refused a statement (a visit being settled by another request right
+ *   now, a deadlock), every job runs alone;
+ * - if no transaction could begin at all (the database is unreachable), every job is
+ *   answered with that error.
+ * Each job ends with the answer it would have had alone, given what committed before it.
+ * Answers one result per job, in order.
  */
 export async function settleJobs(deps: SettleDeps, jobs: readonly SettleJob[]): Promise<Array<PromiseSettledResult<SettleOutcome>>> {
-  const settlementDate = deps.clock();
-  const packs = await deps.policies.all();
+  const ctx: BatchContext = { settlementDate: deps.clock(), packs: await deps.policies.all() };
   const together: number[] = [];
   const seen = new Set<string>();
   jobs.forEach((j, i) => {
     const keys = conflictKeys(j);
-    if (certainYear(packs, j.req.dischargeDate, settlementDate) !== null && keys.every((k) => !seen.has(k))) {
+    if (certainYear(ctx.packs, j.req.dischargeDate, ctx.settlementDate) !== null && keys.every((k) => !seen.has(k))) {
       together.push(i);
       keys.forEach((k) => seen.add(k));
     }
   });
   const results: Array<PromiseSettledResult<SettleOutcome> | undefined> = new Array(jobs.length);
   if (together.length > 1) {
-    const opened = await inOneTransaction(deps, together.map((i) => jobs[i]!)).catch(() => null);
-    if (opened) {
+    try {
+      const opened = await inOneTransaction(deps, ctx, together.map((i) => jobs[i]!));
       for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, jobs[i]!, opened[n]!));
+    } catch (err) {
+      const failed = err instanceof JobFailed ? together[err.index]! : null;
+      deps.log?.warn(
+        { batch: together.length, failedVisit: failed === null ? null : jobs[failed]!.req.visitNo, err: err instanceof JobFailed ? err.cause : err },
+        'shared settlement transaction rolled back; its jobs are settled again',
+      );
+      if (err instanceof NotStarted) return jobs.map(() => ({ status: 'rejected', reason: err.cause }));
+      if (failed !== null) {
+        results[failed] = await settledResult(settleAlone(deps, jobs[failed]!));
+        const rest = together.filter((i) => i !== failed);
+        const again = await settleJobs(deps, rest.map((i) => jobs[i]!));
+        rest.forEach((i, n) => (results[i] = again[n]!));
+      }
     }
   }
   for (let i = 0; i < jobs.length; i++) results[i] ??= await settledResult(settleAlone(deps, jobs[i]!));
@@ -172,96 +222,122 @@ async function settleAlone(deps: SettleDeps, job: SettleJob): Promise<SettleOutc
   const prepared: Array<PreparedSettlement | undefined> = [];
   let opened: Opened;
   try {
-    opened = (await inOneTransaction(deps, [job], prepared))[0]!;
-  } catch (err) {
+    opened = (await inOneTransaction(deps, { settlementDate: deps.clock(), packs: await deps.policies.all() }, [job], prepared))[0]!;
+  } catch (e) {
+    const err = e instanceof JobFailed || e instanceof NotStarted ? e.cause : e;
     const p = prepared[0];
     if (p && isUniqueViolation(err, 'settlements_one_active_visit')) {
-      const existing = await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo);
-      throw new AppError('VISIT_ALREADY_SETTLED', `visit ${p.bill.visitNo} of hospital ${p.hospital.code} is already settled; reverse it first`, {
-        visitNo: p.bill.visitNo,
-        hospitalCode: p.hospital.code,
-        settlementId: existing ?? null,
-      });
+      // Settled by another request that committed while this one ran.
+      throw visitAlreadySettled(p.hospital.code, p.bill.visitNo, (await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo)) ?? null);
     }
     throw err;
   }
   return afterCommit(deps, job, opened);
 }
 
+function visitAlreadySettled(hospitalCode: string, visitNo: string, settlementId: string | null): AppError {
+  return new AppError('VISIT_ALREADY_SETTLED', `visit ${visitNo} of hospital ${hospitalCode} is already settled; reverse it first`, {
+    visitNo,
+    hospitalCode,
+    settlementId,
+  });
+}
+
 /**
  * The transaction of one or more jobs (see settleJobs for when they may share one): open
  * them all in one statement, prepare and run the engine for each claimed one, insert them
- * all in one statement, commit. `prepared` receives each job's prepared settlement as soon
- * as it exists, for the caller's error messages.
+ * all in one statement, commit. A failure that belongs to one job is thrown as JobFailed;
+ * a transaction that could not begin, as NotStarted. `prepared` receives each job's
+ * prepared settlement as soon as it exists, for the caller's error messages.
  */
-async function inOneTransaction(deps: SettleDeps, jobs: readonly SettleJob[], prepared: Array<PreparedSettlement | undefined> = []): Promise<Opened[]> {
-  const settlementDate = deps.clock();
-  const packs = await deps.policies.all();
+async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: readonly SettleJob[], prepared: Array<PreparedSettlement | undefined> = []): Promise<Opened[]> {
+  const { settlementDate, packs } = ctx;
   const claims = jobs.map((j) => {
     const requestJson = canonicalJson(j.req);
     return { requestJson, requestHash: sha256(requestJson), id: randomUUID(), lockedYear: certainYear(packs, j.req.dischargeDate, settlementDate) };
   });
-  return pgTransaction(deps.db, async (client) => {
-    const opens = await openSettlements<LedgerWire>(
-      client,
-      jobs.map((j, i) => {
+  let began = false;
+  try {
+    return await pgTransaction(deps.db, async (client) => {
+      began = true;
+      const opens = await openSettlements<LedgerWire>(
+        client,
+        jobs.map((j, i) => {
+          const c = claims[i]!;
+          return {
+            registry: { hospitalCode: j.req.hospitalCode, personId: j.req.personId, onDate: j.req.dischargeDate, visitNo: j.req.visitNo },
+            claim: { key: j.key, requestHash: c.requestHash, requestJson: c.requestJson, settlementId: c.id },
+            ledger: c.lockedYear === null ? null : { year: c.lockedYear, empty: ledgerToWire(emptyLedger(c.lockedYear)) },
+          };
+        }),
+      );
+      const rows: SettlementInsert[] = [];
+      const out: Array<Opened | { kind: 'row'; row: SettlementInsert; p: PreparedSettlement; index: number }> = [];
+      for (const [i, job] of jobs.entries()) {
+        const open = opens[i]!;
         const c = claims[i]!;
-        return {
-          registry: { hospitalCode: j.req.hospitalCode, personId: j.req.personId, onDate: j.req.dischargeDate },
-          claim: { key: j.key, requestHash: c.requestHash, requestJson: c.requestJson, settlementId: c.id },
-          ledger: c.lockedYear === null ? null : { year: c.lockedYear, empty: ledgerToWire(emptyLedger(c.lockedYear)) },
-        };
-      }),
-    );
-    const rows: SettlementInsert[] = [];
-    const out: Array<Opened | { kind: 'row'; row: SettlementInsert; p: PreparedSettlement }> = [];
-    for (const [i, job] of jobs.entries()) {
-      const open = opens[i]!;
-      const c = claims[i]!;
-      if (!open.claimed) {
-        out.push({ kind: 'taken', hospital: open.hospital, person: open.person });
-        continue;
+        if (!open.claimed) {
+          out.push({ kind: 'taken', hospital: open.hospital, person: open.person, settledAs: open.settledAs });
+          continue;
+        }
+        let p: PreparedSettlement;
+        let result: ReturnType<typeof settle>;
+        try {
+          p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person);
+          prepared[i] = p;
+          if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
+        } catch (err) {
+          throw new JobFailed(i, err);
+        }
+        const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
+        try {
+          result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
+        } catch (err) {
+          throw new JobFailed(i, err);
+        }
+        const row: SettlementInsert = { ...settlementRow(c.id, job.key, p, settlementToWire(result)), audit: job.actor && { ...job.actor, action: 'settlement.create' } };
+        rows.push(row);
+        out.push({ kind: 'row', row, p, index: i });
       }
-      const p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person);
-      prepared[i] = p;
-      if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
-      const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
-      const result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
-      const row: SettlementInsert = { ...settlementRow(c.id, job.key, p, settlementToWire(result)), audit: job.actor && { ...job.actor, action: 'settlement.create' } };
-      rows.push(row);
-      out.push({ kind: 'row', row, p });
-    }
-    const created = rows.length > 0 ? await insertSettlements(client, rows) : [];
-    let n = 0;
-    const opened: Opened[] = [];
-    for (const o of out) {
-      if (o.kind !== 'row') {
-        opened.push(o);
-        continue;
+      const created = rows.length > 0 ? await insertSettlements(client, rows) : [];
+      let n = 0;
+      const opened: Opened[] = [];
+      for (const o of out) {
+        if (o.kind !== 'row') {
+          opened.push(o);
+          continue;
+        }
+        const c = created[n++];
+        if (!c) {
+          // The claim holds a key-share lock on the hospital row since, so a change of its
+          // level or region can only have committed before the insert: a retry sees it.
+          throw new JobFailed(o.index, new AppError('HOSPITAL_CHANGED', `hospital ${o.p.hospital.code} changed its level or region for ${o.p.bill.dischargeDate} while visit ${o.p.bill.visitNo} was being settled; nothing was written, send the request again`, {
+            hospitalCode: o.p.hospital.code, dischargeDate: o.p.bill.dischargeDate,
+          }));
+        }
+        try {
+          await deps.hooks?.afterSettlementInsert?.(o.row.id);
+        } catch (err) {
+          throw new JobFailed(o.index, err);
+        }
+        opened.push({ kind: 'inserted', record: toRecord(insertedRow(o.row, o.p.hospital.code, c)) });
       }
-      const c = created[n++];
-      if (!c) {
-        // The claim holds a key-share lock on the hospital row since, so a change of its
-        // level or region can only have committed before the insert: a retry sees it.
-        throw new AppError('HOSPITAL_CHANGED', `hospital ${o.p.hospital.code} changed its level or region for ${o.p.bill.dischargeDate} while visit ${o.p.bill.visitNo} was being settled; nothing was written, send the request again`, {
-          hospitalCode: o.p.hospital.code, dischargeDate: o.p.bill.dischargeDate,
-        });
-      }
-      await deps.hooks?.afterSettlementInsert?.(o.row.id);
-      opened.push({ kind: 'inserted', record: toRecord(insertedRow(o.row, o.p.hospital.code, c)) });
-    }
-    return opened;
-  });
+      return opened;
+    });
+  } catch (err) {
+    throw began ? err : new NotStarted(err);
+  }
 }
 
 /** The answer to a job once its transaction committed. */
 async function afterCommit(deps: SettleDeps, job: SettleJob, opened: Opened): Promise<SettleOutcome> {
   if (opened.kind === 'inserted') return { record: opened.record, replayed: false };
-  // A stored answer first, else the registry's refusal.
+  // A stored answer first, else the registry's refusal, else the visit's.
   const requestHash = sha256(canonicalJson(job.req));
   const again = await replayByKey(deps.db, job.key, requestHash, job.req);
   if (again) return again;
   prepareFromRegistry(await deps.policies.all(), job.req, deps.clock(), opened.hospital, opened.person);
+  if (opened.settledAs !== null) throw visitAlreadySettled(job.req.hospitalCode, job.req.visitNo, opened.settledAs);
   throw new Error(`idempotency key ${job.key} is claimed but has no record`);
 }
 

@@ -1,5 +1,10 @@
 import t from 'tap';
+import net from 'node:net';
+import pg from 'pg';
 import { sql } from 'kysely';
+import { createDb } from '../../src/db/database.js';
+import { lockPersonsByIdCard } from '../../src/db/repositories/identities.js';
+import { loadBundledPacks } from '../../src/policies/loader.js';
 import { loadConfig } from '../../src/config.js';
 import { fixedClock } from '../../src/services/clock.js';
 import { PolicyStore } from '../../src/services/policies.js';
@@ -22,6 +27,10 @@ const deps: SettleDeps = { db: ctx.db, policies: new PolicyStore(ctx.db), clock:
 async function txOf(ids: string[]): Promise<Map<string, string>> {
   const rows = await sql<{ id: string; tx: string }>`SELECT id::text, xmin::text AS tx FROM settlements WHERE id = ANY(${ids}::uuid[])`.execute(ctx.db);
   return new Map(rows.rows.map((r) => [r.id, r.tx]));
+}
+
+async function ledgerRows(personId: string): Promise<unknown[]> {
+  return (await sql`SELECT year FROM person_ledgers WHERE person_id = ${personId}`.execute(ctx.db)).rows;
 }
 
 const value = (r: PromiseSettledResult<SettleOutcome>): SettleOutcome => {
@@ -53,38 +62,51 @@ t.test('jobs of different persons settle in one transaction, each exactly as if 
   t.equal(Number(keys.rows[0]!.n), 4, 'one idempotency record each');
 });
 
-t.test('a refused job in a batch: the batch rolls back and every job runs alone, answering as it would alone', async (t) => {
-  await addPerson(ctx.db, 'GC-E');
-  await addPerson(ctx.db, 'GC-F');
-  await addPerson(ctx.db, 'GC-G');
-  const settled = value((await settleJobs(deps, [{ req: bill({ personId: 'GC-E', visitNo: 'GC-DUP' }), key: 'gc-dup-1' }]))[0]!);
+t.test('a bill the registry refuses: it is answered alone, the others are settled together without it', async (t) => {
+  for (const p of ['GC-E', 'GC-F', 'GC-G', 'GC-K']) await addPerson(ctx.db, p);
   const jobs: SettleJob[] = [
+    { req: bill({ personId: 'GC-E', visitNo: 'GC-E-1' }), key: 'gc-e' },
     { req: bill({ personId: 'GC-F', visitNo: 'GC-F-1' }), key: 'gc-f' },
-    // The visit is settled already: a new key cannot settle it again.
-    { req: bill({ personId: 'GC-E', visitNo: 'GC-DUP' }), key: 'gc-dup-2' },
     // A hospital whose designation ended: refused by the registry after its claim.
     { req: bill({ personId: 'GC-G', visitNo: 'GC-OLD', hospitalCode: H.OLD }), key: 'gc-old' },
-    { req: bill({ personId: 'GC-G', visitNo: 'GC-G-1' }), key: 'gc-g' },
+    { req: bill({ personId: 'GC-K', visitNo: 'GC-K-1' }), key: 'gc-k' },
   ];
   const results = await settleJobs(deps, jobs);
-  t.equal(codeOf(results[1]!), 'VISIT_ALREADY_SETTLED');
-  t.same((results[1] as PromiseRejectedResult).reason.details.settlementId, settled.record.id, 'naming the settlement that holds the visit');
   t.equal(codeOf(results[2]!), 'HOSPITAL_NOT_DESIGNATED');
-  const f = value(results[0]!);
-  const g = value(results[3]!);
-  const tx = await txOf([f.record.id, g.record.id]);
-  t.not(tx.get(f.record.id), tx.get(g.record.id), 'the good jobs committed alone, after the shared transaction rolled back');
-  const claims = await sql<{ key: string }>`SELECT key FROM idempotency_keys WHERE key IN ('gc-dup-2', 'gc-old') ORDER BY key`.execute(ctx.db);
-  t.same(claims.rows, [], 'nothing of the refused jobs stays, not even their key claims');
-  t.equal((await ctx.call('GET', '/v1/persons/GC-E/ledger?year=2026')).json().ledger.inpatientAdmissions, 1, 'the refused duplicate left the ledger alone');
+  const good = [results[0]!, results[1]!, results[3]!].map(value);
+  const tx = await txOf(good.map((o) => o.record.id));
+  t.equal(new Set(tx.values()).size, 1, 'the three good jobs committed together, in a second shared transaction');
+  const claims = await sql<{ key: string }>`SELECT key FROM idempotency_keys WHERE key = 'gc-old'`.execute(ctx.db);
+  t.same(claims.rows, [], 'nothing of the refused job stays, not even its key claim');
+  t.same(await ledgerRows('GC-G'), [], 'nor a ledger row for its person');
 });
 
-t.test('a key already answered, an unknown person and a second job of one person, in one batch', async (t) => {
-  for (const p of ['GC-H', 'GC-I', 'GC-J']) await addPerson(ctx.db, p);
+t.test('a statement the database refuses (one visit twice in one batch): every job runs alone', async (t) => {
+  for (const p of ['GC-L', 'GC-M', 'GC-N']) await addPerson(ctx.db, p);
+  const jobs: SettleJob[] = [
+    { req: bill({ personId: 'GC-L', visitNo: 'GC-SAME' }), key: 'gc-same-1' },
+    // The same visit number under another key (a HIS bug): neither is settled yet when the batch opens.
+    { req: bill({ personId: 'GC-M', visitNo: 'GC-SAME' }), key: 'gc-same-2' },
+    { req: bill({ personId: 'GC-N', visitNo: 'GC-N-1' }), key: 'gc-n' },
+  ];
+  const results = await settleJobs(deps, jobs);
+  const first = value(results[0]!);
+  t.equal(codeOf(results[1]!), 'VISIT_ALREADY_SETTLED', 'the second of the two is refused');
+  t.equal((results[1] as PromiseRejectedResult).reason.details.settlementId, first.record.id, 'naming the first');
+  const n = value(results[2]!);
+  const tx = await txOf([first.record.id, n.record.id]);
+  t.not(tx.get(first.record.id), tx.get(n.record.id), 'after the unique violation each job committed alone');
+  t.same(await ledgerRows('GC-M'), [], 'the refused one left no ledger row');
+});
+
+t.test('a key already answered, a visit settled before, an unknown person and a second job of one person, in one batch', async (t) => {
+  for (const p of ['GC-H', 'GC-I', 'GC-J', 'GC-O']) await addPerson(ctx.db, p);
   const first = value((await settleJobs(deps, [{ req: bill({ personId: 'GC-H', visitNo: 'GC-H-1' }), key: 'gc-h' }]))[0]!);
+  const settled = value((await settleJobs(deps, [{ req: bill({ personId: 'GC-O', visitNo: 'GC-O-1' }), key: 'gc-o-1' }]))[0]!);
   const jobs: SettleJob[] = [
     { req: bill({ personId: 'GC-H', visitNo: 'GC-H-1' }), key: 'gc-h' }, // a retry: the stored answer
     { req: bill({ personId: 'NOBODY', visitNo: 'GC-X' }), key: 'gc-x' },
+    { req: bill({ personId: 'GC-O', visitNo: 'GC-O-1', amount: 12_345 }), key: 'gc-o-2' }, // settled under another key
     { req: bill({ personId: 'GC-I', visitNo: 'GC-I-1' }), key: 'gc-i1' },
     { req: bill({ personId: 'GC-I', visitNo: 'GC-I-2' }), key: 'gc-i2' }, // same person: not in the same transaction
     { req: bill({ personId: 'GC-J', visitNo: 'GC-J-1' }), key: 'gc-j' },
@@ -94,9 +116,11 @@ t.test('a key already answered, an unknown person and a second job of one person
   t.ok(retry.replayed, 'the retry is answered from the stored settlement');
   t.equal(retry.record.id, first.record.id);
   t.equal(codeOf(results[1]!), 'UNKNOWN_PERSON');
-  const [i1, i2, j] = [value(results[2]!), value(results[3]!), value(results[4]!)];
+  t.equal(codeOf(results[2]!), 'VISIT_ALREADY_SETTLED');
+  t.equal((results[2] as PromiseRejectedResult).reason.details.settlementId, settled.record.id);
+  const [i1, i2, j] = [value(results[3]!), value(results[4]!), value(results[5]!)];
   const tx = await txOf([i1.record.id, i2.record.id, j.record.id]);
-  t.equal(tx.get(i1.record.id), tx.get(j.record.id), 'the first job of GC-I and the job of GC-J shared a transaction (the others needed none)');
+  t.equal(tx.get(i1.record.id), tx.get(j.record.id), 'the first job of GC-I and the job of GC-J shared a transaction: the others, writing nothing, did not break it');
   t.not(tx.get(i2.record.id), tx.get(i1.record.id), 'the second job of GC-I ran in a transaction of its own');
   t.same(i2.record.settlement!.ledgerBefore, i1.record.settlement!.ledgerAfter, 'after the first one, on its ledger');
 });
@@ -122,12 +146,72 @@ t.test('concurrent requests through the HTTP API are grouped while the worker is
 });
 
 t.test('every settlement made in this file replays identically', async (t) => {
-  t.ok((await assertEveryReplayIdentical(t, ctx)) >= 41);
+  t.ok((await assertEveryReplayIdentical(t, ctx)) >= 44);
+});
+
+t.test('no transaction can begin (the database is unreachable): every job is refused at once, none retried alone', async (t) => {
+  // A "database" that accepts connections and hangs up at once, counting them.
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const down = createDb({ url: `postgres://nobody@127.0.0.1:${(server.address() as net.AddressInfo).port}/none`, poolMax: 2 });
+  t.teardown(() => down.destroy());
+  const packs = loadBundledPacks();
+  const downDeps: SettleDeps = { db: down, policies: { all: async () => packs } as unknown as PolicyStore, clock: fixedClock(TODAY), hooks: {} };
+  const results = await settleJobs(downDeps, ['D-1', 'D-2', 'D-3'].map((p) => ({ req: bill({ personId: p, visitNo: p }), key: p })));
+  t.same(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+  t.equal(connections, 1, 'one attempt for the shared transaction, no attempt per job after it');
+});
+
+t.test('a request that finds no free worker in time: 503 with Retry-After, nothing written', async (t) => {
+  let unblock!: () => void;
+  const blocked = new Promise<void>((resolve) => (unblock = resolve));
+  let first = true;
+  const slow = await testApp(t, {
+    config: { SETTLE_WORKERS: 1, SETTLE_QUEUE_TIMEOUT_MS: 100 },
+    // The first settlement holds the only worker until the test lets it go.
+    hooks: { afterSettlementInsert: async () => { if (first) { first = false; await blocked; } } },
+  });
+  await addPerson(slow.db, 'GC-SLOW-1');
+  await addPerson(slow.db, 'GC-SLOW-2');
+  const holding = slow.call('POST', '/v1/settlements', { body: bill({ personId: 'GC-SLOW-1', visitNo: 'SLOW-1' }), key: 'slow-1' });
+  const refused = await slow.call('POST', '/v1/settlements', { body: bill({ personId: 'GC-SLOW-2', visitNo: 'SLOW-2' }), key: 'slow-2' });
+  t.equal(refused.statusCode, 503);
+  t.equal(refused.json().code, 'SERVICE_UNAVAILABLE');
+  t.equal(refused.headers['retry-after'], '1');
+  unblock();
+  t.equal((await holding).statusCode, 201, 'the request holding the worker still settles');
+  const keys = await sql<{ key: string }>`SELECT key FROM idempotency_keys WHERE key = 'slow-2'`.execute(slow.db);
+  t.same(keys.rows, [], 'the refused request claimed nothing');
+  const again = await slow.call('POST', '/v1/settlements', { body: bill({ personId: 'GC-SLOW-2', visitNo: 'SLOW-2' }), key: 'slow-2' });
+  t.equal(again.statusCode, 201, 'sent again, it settles');
+});
+
+t.test('an identity import does not wait for settlements holding their persons (no lock cycle with a shared transaction)', async (t) => {
+  await addPerson(ctx.db, 'GC-IMPORT');
+  await ctx.db.updateTable('persons').set({ id_card: '11010519491231002X' }).where('id', '=', 'GC-IMPORT').execute();
+  // What a settlement's foreign-key checks hold on its person until it commits.
+  const settling = new pg.Client(ctx.url);
+  await settling.connect();
+  t.teardown(() => settling.end());
+  await settling.query('BEGIN');
+  await settling.query(`SELECT 1 FROM persons WHERE id = 'GC-IMPORT' FOR KEY SHARE`);
+  const locked = await ctx.db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL lock_timeout = '500ms'`.execute(trx);
+    return lockPersonsByIdCard(trx, ['11010519491231002X']);
+  });
+  t.same(locked.map((r) => r.id), ['GC-IMPORT'], 'the import locked the person at once');
+  await settling.query('ROLLBACK');
 });
 
 t.test('settlement workers cannot outnumber the pool connections', async (t) => {
   t.throws(() => loadConfig({}, { DB_POOL_MAX: 4, SETTLE_WORKERS: 5 }), /SETTLE_WORKERS: 5 settlement workers need at most DB_POOL_MAX \(4\)/);
   t.equal(loadConfig({}, { DB_POOL_MAX: 4, SETTLE_WORKERS: 4 }).SETTLE_WORKERS, 4);
   t.equal(loadConfig({}).SETTLE_WORKERS, 3, 'three by default, with six connections');
+  t.equal(loadConfig({}, { DB_POOL_MAX: 2 }).SETTLE_WORKERS, 2, 'no more than the pool by default');
   t.equal(loadConfig({}).SETTLE_BATCH_MAX, 8);
 });

@@ -6,6 +6,9 @@ interface Job {
   person: string;
 }
 
+/** Waiting never expires within a test. */
+const PATIENT = { maxWaitMs: 600_000, expired: (j: Job) => new Error(`job ${j.n} expired`) };
+
 /** A queue whose runner records each batch and finishes it only when the test says so. */
 function harness(workers: number, maxBatch: number) {
   const batches: Job[][] = [];
@@ -25,7 +28,7 @@ function harness(workers: number, maxBatch: number) {
         });
       });
     },
-    { workers, maxBatch, conflicts: (j) => [`person:${j.person}`] },
+    { workers, maxBatch, conflicts: (j) => [`person:${j.person}`], ...PATIENT },
   );
   return { q, batches, release, mostRunning: () => mostRunning };
 }
@@ -104,7 +107,7 @@ t.test('never more batches at once than workers', async (t) => {
 });
 
 t.test('a runner answering the wrong number of results fails the batch instead of misrouting answers', async (t) => {
-  const q = new SettlementQueue<Job, string>(async () => [{ status: 'fulfilled', value: 'only one' }], { workers: 1, maxBatch: 8, conflicts: (j) => [j.person] });
+  const q = new SettlementQueue<Job, string>(async () => [{ status: 'fulfilled', value: 'only one' }], { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], ...PATIENT });
   const first = q.submit({ n: 0, person: 'A' });
   const more = [q.submit({ n: 1, person: 'B' }), q.submit({ n: 2, person: 'C' })];
   t.equal(await first, 'only one');
@@ -114,6 +117,32 @@ t.test('a runner answering the wrong number of results fails the batch instead o
 });
 
 t.test('a queue needs a worker and a batch of at least one', async (t) => {
-  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 0, maxBatch: 1, conflicts: () => [] }), /at least one worker/);
-  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 1, maxBatch: 0, conflicts: () => [] }), /at least one worker/);
+  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 0, maxBatch: 1, conflicts: () => [], ...PATIENT }), /at least one worker/);
+  t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 1, maxBatch: 0, conflicts: () => [], ...PATIENT }), /at least one worker/);
+});
+
+t.test('a job that waits longer than maxWaitMs is answered with expired(job) and never runs', async (t) => {
+  // The queue's sweep timer does not hold the process open (a server does): this does.
+  const alive = setInterval(() => {}, 1000);
+  t.teardown(() => clearInterval(alive));
+  const release: Array<() => void> = [];
+  const ran: number[] = [];
+  const q = new SettlementQueue<Job, string>(
+    (jobs) => {
+      ran.push(...jobs.map((j) => j.n));
+      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
+    },
+    { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: (j) => new Error(`job ${j.n} waited too long`) },
+  );
+  const stuck = q.submit({ n: 0, person: 'A' });
+  const waiting = q.submit({ n: 1, person: 'B' });
+  await t.rejects(waiting, /job 1 waited too long/, 'refused while the only worker is still busy');
+  t.equal(q.depth, 0);
+  release[0]!();
+  t.equal(await stuck, 'done 0');
+  t.same(ran, [0], 'the expired job never ran');
+  // A fresh job after that runs as usual.
+  const next = q.submit({ n: 2, person: 'C' });
+  release[1]!();
+  t.equal(await next, 'done 2');
 });

@@ -25,10 +25,15 @@ export async function insertImport(trx: Transaction<DB>, i: { batch_id: string; 
   return r.created_at;
 }
 
-/** Persons by ID-card number, locked for the import. */
+/**
+ * Persons by ID-card number, locked for the import: two imports of one person serialise.
+ * FOR NO KEY UPDATE, not FOR UPDATE: settlements' foreign-key checks take key-share locks
+ * on their persons' rows (several per shared transaction, see settleJobs), which FOR UPDATE
+ * would wait for, and an import locking several persons could then deadlock with them.
+ */
 export async function lockPersonsByIdCard(trx: Transaction<DB>, idCards: string[]): Promise<Array<{ id: string; id_card: string }>> {
   const r = await sql<{ id: string; id_card: string }>`
-    SELECT id, upper(id_card) AS id_card FROM persons WHERE upper(id_card) = ANY(${idCards}::text[]) ORDER BY id FOR UPDATE`.execute(trx);
+    SELECT id, upper(id_card) AS id_card FROM persons WHERE upper(id_card) = ANY(${idCards}::text[]) ORDER BY id FOR NO KEY UPDATE`.execute(trx);
   return r.rows;
 }
 

@@ -78,6 +78,8 @@ const INSERT_SETTLEMENTS = `
     WHERE x.level IS NULL OR EXISTS (
       SELECT FROM hospital_periods hp
       WHERE hp.hospital_id = x.hospital_id AND ${periodCovers('hp', 'x.discharge_date')} AND hp.level = x.level AND hp.region_code = x.region_code)
+    -- One order for the one-active-visit index entries: two batches never wait on each other in a cycle.
+    ORDER BY x.hospital_id, x.visit_no
     RETURNING id, kind, created_at
   ), f AS (
     INSERT INTO settlement_fund_lines (settlement_id, seq, line_count, reversal, layer, fund_code, national_field, amount_base, amount_paid)
@@ -172,14 +174,21 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
 
 const OPEN_SETTLEMENTS = `
   WITH x AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, on_date date, hospital_code text, person_id text, key text, request_hash text,
-      request jsonb, settlement_id uuid, year int, empty jsonb)
-  ), r AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, on_date date, hospital_code text, person_id text, visit_no text, key text,
+      request_hash text, request jsonb, settlement_id uuid, year int, empty jsonb)
+  ), h AS (
     SELECT x.*, ${hospitalOnDateJson('x.on_date', 'x.hospital_code')} AS hospital, ${personJson('x.person_id')} AS person FROM x
+  ), r AS (
+    SELECT h.*, (SELECT s.id FROM settlements s
+                 WHERE s.hospital_id = (h.hospital->>'id')::uuid AND s.visit_no = h.visit_no AND s.kind = 'settlement' AND s.reversed_by_id IS NULL
+                ) AS settled_as
+    FROM h
   ), k AS (
     INSERT INTO idempotency_keys (hospital_id, key, request_hash, request, settlement_id)
     SELECT (r.hospital->>'id')::uuid, r.key, r.request_hash, r.request, r.settlement_id FROM r
-    WHERE r.hospital IS NOT NULL AND r.person IS NOT NULL
+    -- A visit with a committed, active settlement is not claimed for: the request is
+    -- answered after the transaction (the stored answer of its key, else 409).
+    WHERE r.hospital IS NOT NULL AND r.person IS NOT NULL AND r.settled_as IS NULL
     -- One order for every claim and lock: two statements never wait on each other in a cycle.
     ORDER BY 1, 2
     ON CONFLICT (hospital_id, key) DO NOTHING RETURNING settlement_id
@@ -190,7 +199,7 @@ const OPEN_SETTLEMENTS = `
     ON CONFLICT (person_id, year) DO UPDATE SET updated_at = l.updated_at
     RETURNING l.person_id, l.year, l.data
   )
-  SELECT r.i, r.hospital, r.person, k.settlement_id IS NOT NULL AS claimed, l.data AS ledger
+  SELECT r.i, r.hospital, r.person, r.settled_as, k.settlement_id IS NOT NULL AS claimed, l.data AS ledger
   FROM r
   LEFT JOIN k ON k.settlement_id = r.settlement_id
   LEFT JOIN l ON k.settlement_id IS NOT NULL AND l.person_id = r.person_id AND l.year = r.year
@@ -200,14 +209,19 @@ export interface OpenedSettlement<L> {
   /** The hospital as it was on the discharge date (undefined: no such code). */
   hospital: HospitalRow | undefined;
   person: PersonWithIdentities | undefined;
-  /** False when the key is taken (by a committed request: an uncommitted holder is waited for) or the hospital or person is unknown. */
+  /**
+   * False when the key is taken (by a committed request: an uncommitted holder is waited
+   * for), the hospital or person is unknown, or the visit is settled already (`settledAs`).
+   */
   claimed: boolean;
+  /** The active settlement of this hospital's visit committed before the statement began, if any. */
+  settledAs: string | null;
   /** The locked ledger of the year asked for, when claimed and a ledger was asked for. */
   ledger: L | null;
 }
 
 export interface SettlementOpening<L> {
-  registry: { hospitalCode: string; personId: string; onDate: string };
+  registry: { hospitalCode: string; personId: string; onDate: string; visitNo: string };
   claim: { key: string; requestHash: string; requestJson: string; settlementId: string };
   /** The ledger to lock (created as `empty` when absent), or null when its year is not known yet. */
   ledger: { year: number; empty: L } | null;
@@ -227,11 +241,11 @@ export interface SettlementOpening<L> {
  * a hospital and key (PostgreSQL refuses a row locked twice by one statement).
  */
 export async function openSettlements<L>(client: pg.ClientBase, all: ReadonlyArray<SettlementOpening<L>>): Promise<Array<OpenedSettlement<L>>> {
-  const rows = await runStatement<{ i: number; hospital: HospitalRow | null; person: PersonWithIdentities | null; claimed: boolean; ledger: L | null }>(
-    client, 'settlement_open_v2', OPEN_SETTLEMENTS,
+  const rows = await runStatement<{ i: number; hospital: HospitalRow | null; person: PersonWithIdentities | null; settled_as: string | null; claimed: boolean; ledger: L | null }>(
+    client, 'settlement_open_v3', OPEN_SETTLEMENTS,
     // The request is JSON text already (canonical, as hashed): spliced in, not parsed and written again.
     [`[${all.map((o, i) => `${JSON.stringify({
-      i, on_date: o.registry.onDate, hospital_code: o.registry.hospitalCode, person_id: o.registry.personId, key: o.claim.key,
+      i, on_date: o.registry.onDate, hospital_code: o.registry.hospitalCode, person_id: o.registry.personId, visit_no: o.registry.visitNo, key: o.claim.key,
       request_hash: o.claim.requestHash, settlement_id: o.claim.settlementId, year: o.ledger?.year ?? null, empty: o.ledger?.empty ?? null,
     }).slice(0, -1)},"request":${o.claim.requestJson}}`).join(',')}]`],
   );
@@ -239,7 +253,7 @@ export async function openSettlements<L>(client: pg.ClientBase, all: ReadonlyArr
     const r = rows[i];
     if (!r || r.i !== i) throw new Error(`opening ${i} of ${all.length} settlements has no answer`);
     if (r.claimed && o.ledger && r.ledger === null) throw new Error(`ledger of ${o.registry.personId}/${o.ledger.year} was neither found nor created`);
-    return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, ledger: r.ledger };
+    return { hospital: r.hospital ?? undefined, person: r.person ?? undefined, claimed: r.claimed, settledAs: r.settled_as, ledger: r.ledger };
   });
 }
 

@@ -57,6 +57,8 @@ export async function errorsPlugin(app: FastifyInstance): Promise<void> {
     }
     if (wire) {
       req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
+      // 503: busy for now, nothing was done; a client may send the same request again shortly.
+      if (wire.status === 503) reply.header('retry-after', '1');
       return reply.code(wire.status).send(wire.body);
     }
     req.log.error({ err }, 'unhandled error');

@@ -58,10 +58,11 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
         tags, security, summary: '结算 (2304): settle a bill in one transaction',
         description:
           'Requires Idempotency-Key. The same key with the same body answers the stored result (200, replayed: true); ' +
-          'with a different body 409 IDEMPOTENCY_CONFLICT naming what differs. A visit already settled and not reversed: 409 VISIT_ALREADY_SETTLED.',
+          'with a different body 409 IDEMPOTENCY_CONFLICT naming what differs. A visit already settled and not reversed: 409 VISIT_ALREADY_SETTLED. ' +
+          'No settlement worker free within SETTLE_QUEUE_TIMEOUT_MS: 503 SERVICE_UNAVAILABLE with Retry-After, nothing written.',
         headers: IdempotencyHeadersSchema,
         body: SettleRequestSchema,
-        response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(401, 409, 422) },
+        response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(401, 409, 422, 503) },
       },
     },
     async (req, reply) => {
