@@ -20,8 +20,9 @@
  * rate per CPU-second on the bench:engine workload. On a virtual machine whose cores run
  * at a share of their speed that the guest cannot see (steal time, also printed, stays
  * near zero), that reference is what tells two runs' figures apart: on 2026-12-02 it
- * read between about 3,600 and 5,200 within one hour (7,599 on 2026-11-23), and the
- * CPU milliseconds per settlement of every process moved with it.
+ * read between about 3,600 and 5,200 within one hour of the early morning and 6,200 to
+ * 7,600 later (7,599 on 2026-11-23), and the CPU milliseconds per settlement of every
+ * process moved with it.
  *
  * Before measuring, a warm-up (BENCH_WARMUP_SECONDS, default 3, not counted) settles
  * into the empty tables and then runs ANALYZE, as autovacuum does in a fresh database
