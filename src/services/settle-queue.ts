@@ -55,11 +55,19 @@ export class SettlementQueue<J, R> {
   private expire(): void {
     const deadline = performance.now() - this.opts.maxWaitMs;
     const left: Array<Waiting<J, R>> = [];
-    for (const w of this.waiting) {
-      if (w.since <= deadline) w.reject(this.opts.expired(w.job));
-      else left.push(w);
-    }
+    const expired: Array<Waiting<J, R>> = [];
+    for (const w of this.waiting) (w.since <= deadline ? expired : left).push(w);
+    // Out of the queue first: an expired job must never run after its refusal.
     this.waiting = left;
+    for (const w of expired) {
+      let reason: unknown;
+      try {
+        reason = this.opts.expired(w.job);
+      } catch (err) {
+        reason = err;
+      }
+      w.reject(reason);
+    }
     if (left.length === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
@@ -75,6 +83,7 @@ export class SettlementQueue<J, R> {
     try {
       while (this.waiting.length > 0) {
         const batch = this.take();
+        if (batch.length === 0) continue; // every waiting job had expired
         let results: Array<PromiseSettledResult<R>>;
         try {
           results = await this.runBatch(batch.map((w) => w.job));

@@ -135,7 +135,7 @@ class JobFailed extends Error {
   }
 }
 
-/** The transaction never began: no connection, or BEGIN failed. Retrying each job alone would only wait again. */
+/** The transaction never began: no connection, or BEGIN failed. Retrying each job of a batch alone would only wait again. */
 class NotStarted extends Error {
   constructor(override readonly cause: unknown) {
     super('a settlement transaction could not begin');
@@ -154,13 +154,18 @@ class NotStarted extends Error {
  *   again without it;
  * - if the database refused a statement (a visit being settled by another request right
  *   now, a deadlock), every job runs alone;
- * - if no transaction could begin at all (the database is unreachable), every job is
- *   answered with that error.
+ * - if no transaction could begin at all (no connection: the database unreachable, or
+ *   the pool busy for its whole wait), every job of it is answered 503
+ *   SERVICE_UNAVAILABLE (nothing written) rather than waiting again alone.
  * Each job ends with the answer it would have had alone, given what committed before it.
  * Answers one result per job, in order.
  */
 export async function settleJobs(deps: SettleDeps, jobs: readonly SettleJob[]): Promise<Array<PromiseSettledResult<SettleOutcome>>> {
-  const ctx: BatchContext = { settlementDate: deps.clock(), packs: await deps.policies.all() };
+  return settleWithin(deps, { settlementDate: deps.clock(), packs: await deps.policies.all() }, jobs);
+}
+
+/** settleJobs with the batch's date and packs read already: from here on nothing throws, every job gets its result. */
+async function settleWithin(deps: SettleDeps, ctx: BatchContext, jobs: readonly SettleJob[]): Promise<Array<PromiseSettledResult<SettleOutcome>>> {
   const together: number[] = [];
   const seen = new Set<string>();
   jobs.forEach((j, i) => {
@@ -181,11 +186,14 @@ export async function settleJobs(deps: SettleDeps, jobs: readonly SettleJob[]): 
         { batch: together.length, failedVisit: failed === null ? null : jobs[failed]!.req.visitNo, err: err instanceof JobFailed ? err.cause : err },
         'shared settlement transaction rolled back; its jobs are settled again',
       );
-      if (err instanceof NotStarted) return jobs.map(() => ({ status: 'rejected', reason: err.cause }));
-      if (failed !== null) {
+      if (err instanceof NotStarted) {
+        // Nothing of these jobs ran: each gets the same refusal; the others still run alone below.
+        const reason = unavailable();
+        for (const i of together) results[i] = { status: 'rejected', reason };
+      } else if (failed !== null) {
         results[failed] = await settledResult(settleAlone(deps, jobs[failed]!));
         const rest = together.filter((i) => i !== failed);
-        const again = await settleJobs(deps, rest.map((i) => jobs[i]!));
+        const again = await settleWithin(deps, ctx, rest.map((i) => jobs[i]!));
         rest.forEach((i, n) => (results[i] = again[n]!));
       }
     }
@@ -224,7 +232,11 @@ async function settleAlone(deps: SettleDeps, job: SettleJob): Promise<SettleOutc
   try {
     opened = (await inOneTransaction(deps, { settlementDate: deps.clock(), packs: await deps.policies.all() }, [job], prepared))[0]!;
   } catch (e) {
-    const err = e instanceof JobFailed || e instanceof NotStarted ? e.cause : e;
+    if (e instanceof NotStarted) {
+      deps.log?.warn({ err: e.cause }, 'settlement transaction could not begin');
+      throw unavailable();
+    }
+    const err = e instanceof JobFailed ? e.cause : e;
     const p = prepared[0];
     if (p && isUniqueViolation(err, 'settlements_one_active_visit')) {
       // Settled by another request that committed while this one ran.
@@ -233,6 +245,11 @@ async function settleAlone(deps: SettleDeps, job: SettleJob): Promise<SettleOutc
     throw err;
   }
   return afterCommit(deps, job, opened);
+}
+
+/** No connection could be had (the database unreachable, or every pooled connection busy for the pool's wait): nothing was written. */
+function unavailable(): AppError {
+  return new AppError('SERVICE_UNAVAILABLE', 'the database could not be reached in time; nothing was written, send the request again');
 }
 
 function visitAlreadySettled(hospitalCode: string, visitNo: string, settlementId: string | null): AppError {

@@ -81,6 +81,27 @@ t.test('a bill the registry refuses: it is answered alone, the others are settle
   t.same(await ledgerRows('GC-G'), [], 'nor a ledger row for its person');
 });
 
+t.test('a job failing in a batch commits alone, the rest together, and every committed job is answered as committed', async (t) => {
+  for (const p of ['GC-R1', 'GC-R2', 'GC-R3']) await addPerson(ctx.db, p);
+  let failOnce = true;
+  // The policy store fails from its third read on: nothing after the first retry may need it
+  // to answer jobs that committed.
+  let reads = 0;
+  const store = new PolicyStore(ctx.db);
+  const flaky: SettleDeps = {
+    ...deps,
+    policies: { all: async () => { if (++reads > 2) throw new Error('policy store down'); return store.all(); } } as unknown as PolicyStore,
+    hooks: { afterSettlementInsert: () => { if (failOnce) { failOnce = false; throw new Error('injected once'); } } },
+  };
+  const results = await settleJobs(flaky, ['GC-R1', 'GC-R2', 'GC-R3'].map((p) => ({ req: bill({ personId: p, visitNo: `${p}-V` }), key: `${p}-k` })));
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+  const ids = results.map((r) => value(r).record.id);
+  const tx = await txOf(ids);
+  t.not(tx.get(ids[0]!), tx.get(ids[1]!), 'the job that failed the shared transaction committed alone');
+  t.equal(tx.get(ids[1]!), tx.get(ids[2]!), 'the two others committed together');
+  t.equal(reads, 2, 'the batch and the retry alone read the policies; settling the rest again did not');
+});
+
 t.test('a statement the database refuses (one visit twice in one batch): every job runs alone', async (t) => {
   for (const p of ['GC-L', 'GC-M', 'GC-N']) await addPerson(ctx.db, p);
   const jobs: SettleJob[] = [
@@ -163,8 +184,10 @@ t.test('no transaction can begin (the database is unreachable): every job is ref
   const packs = loadBundledPacks();
   const downDeps: SettleDeps = { db: down, policies: { all: async () => packs } as unknown as PolicyStore, clock: fixedClock(TODAY), hooks: {} };
   const results = await settleJobs(downDeps, ['D-1', 'D-2', 'D-3'].map((p) => ({ req: bill({ personId: p, visitNo: p }), key: p })));
-  t.same(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+  t.same(results.map(codeOf), ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], '503: nothing written, send it again');
   t.equal(connections, 1, 'one attempt for the shared transaction, no attempt per job after it');
+  const alone = await settleJobs(downDeps, [{ req: bill({ personId: 'D-4', visitNo: 'D-4' }), key: 'D-4' }]);
+  t.same(alone.map(codeOf), ['SERVICE_UNAVAILABLE'], 'a request alone is answered the same way');
 });
 
 t.test('a request that finds no free worker in time: 503 with Retry-After, nothing written', async (t) => {

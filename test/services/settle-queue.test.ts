@@ -146,3 +146,28 @@ t.test('a job that waits longer than maxWaitMs is answered with expired(job) and
   release[1]!();
   t.equal(await next, 'done 2');
 });
+
+t.test('a worker that finds every waiting job expired runs no empty batch', async (t) => {
+  const batches: number[][] = [];
+  const release: Array<() => void> = [];
+  const q = new SettlementQueue<Job, string>(
+    (jobs) => {
+      batches.push(jobs.map((j) => j.n));
+      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
+    },
+    { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: () => { throw new Error('a refusal that cannot be built'); } },
+  );
+  const running = q.submit({ n: 0, person: 'A' });
+  const late = q.submit({ n: 1, person: 'B' });
+  // Past the deadline with no chance for the sweep timer to run: the worker, freed next,
+  // is the one that finds job 1 expired when it takes its next batch.
+  const until = performance.now() + 150;
+  while (performance.now() < until) {
+    // wait
+  }
+  release[0]!();
+  t.equal(await running, 'done 0');
+  await t.rejects(late, /a refusal that cannot be built/, 'expired, even though building its refusal threw');
+  await tick();
+  t.same(batches, [[0]], 'no batch ran for the expired job, not even an empty one');
+});

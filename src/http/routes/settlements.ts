@@ -59,7 +59,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
         description:
           'Requires Idempotency-Key. The same key with the same body answers the stored result (200, replayed: true); ' +
           'with a different body 409 IDEMPOTENCY_CONFLICT naming what differs. A visit already settled and not reversed: 409 VISIT_ALREADY_SETTLED. ' +
-          'No settlement worker free within SETTLE_QUEUE_TIMEOUT_MS: 503 SERVICE_UNAVAILABLE with Retry-After, nothing written.',
+          'No settlement worker free within SETTLE_QUEUE_TIMEOUT_MS, or no database connection: 503 SERVICE_UNAVAILABLE with Retry-After, nothing written.',
         headers: IdempotencyHeadersSchema,
         body: SettleRequestSchema,
         response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(401, 409, 422, 503) },
