@@ -12,7 +12,14 @@ export interface RunMessage {
   type: 'run';
   port: number;
   apiKey: string;
+  /** Closed loop: this many requests in flight, each sent when the previous one answered. */
   connections: number;
+  /**
+   * Open loop instead (when set): requests sent at this fixed rate per second whatever the
+   * answers, on up to 512 sockets; a latency counts from the moment the request was due,
+   * so a service falling behind shows in it.
+   */
+  rate?: number;
   seconds: number;
   label: string;
   persons: number;
@@ -39,7 +46,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 async function run(m: RunMessage): Promise<RunResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: m.connections });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: m.rate === undefined ? m.connections : 512 });
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
@@ -85,7 +92,36 @@ async function run(m: RunMessage): Promise<RunResult> {
     }
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: m.connections }, worker));
+  if (m.rate === undefined) {
+    await Promise.all(Array.from({ length: m.connections }, worker));
+  } else {
+    const interval = 1000 / m.rate;
+    const inFlight = new Set<Promise<void>>();
+    let due = started;
+    while (due < deadline) {
+      // Send everything due by now, then sleep until the next one is due (timers are ~1 ms).
+      while (due <= performance.now() && due < deadline) {
+        const n = seq++;
+        const key = `${m.label}-${n}`;
+        const body = JSON.stringify({ ...template, visitNo: key, personId: `B${n % m.persons}` });
+        const t0 = due;
+        const p: Promise<void> = one(body, key)
+          .catch((e: unknown) => {
+            firstError ??= String(e);
+            return 0;
+          })
+          .then((status) => {
+            if (status === 201) latencies.push(performance.now() - t0);
+            else errors++;
+            inFlight.delete(p);
+          });
+        inFlight.add(p);
+        due += interval;
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(due, deadline) - performance.now())));
+    }
+    await Promise.all(inFlight);
+  }
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();

@@ -31,6 +31,8 @@
  * settlement slower than the one before until statistics exist.
  *
  * BENCH_CONNECTIONS=8,32  BENCH_SECONDS=20  BENCH_WARMUP_SECONDS=3  DB_POOL_MAX=6
+ * BENCH_RATES=1000 (open-loop levels after the closed-loop ones: requests sent at that
+ *   fixed rate whatever the answers, latency counted from when each was due; empty = none)
  * SETTLE_WORKERS=3  SETTLE_BATCH_MAX=8 (group commit; SETTLE_BATCH_MAX=1 SETTLE_WORKERS=6 switches it off)
  * BENCH_TCP=1 (loopback TCP instead of the embedded server's unix socket)
  * BENCH_LOG=info (service logs on, as in production but to /dev/null; default off)
@@ -58,7 +60,9 @@ import { engineRate, rate } from './engine-rate.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PERSONS = 10_000;
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const LEVELS = (process.env.BENCH_CONNECTIONS ?? '8,32').split(',').map(Number);
+const LEVELS = (process.env.BENCH_CONNECTIONS ?? '8,32').split(',').filter(Boolean).map(Number);
+/** Open-loop levels: fixed offered rates (requests per second), after the closed-loop ones. */
+const RATES = (process.env.BENCH_RATES ?? '1000').split(',').filter(Boolean).map(Number);
 const DATE = '2026-06-15';
 
 async function scratchDatabase(): Promise<{ url: string; dataDir: string | null; cleanup: () => Promise<void> }> {
@@ -149,12 +153,14 @@ function run(client: ChildProcess, m: Omit<RunMessage, 'type'>): Promise<RunResu
   });
 }
 
-async function drive(client: ChildProcess, port: number, apiKey: string, connections: number, pgDataDir: string | null): Promise<void> {
+async function drive(client: ChildProcess, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
+  const connections = 'connections' in level ? level.connections : 0;
+  const rate = 'rate' in level ? level.rate : undefined;
   const loadBefore = load();
   const times0 = cpuTimes();
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds(pgDataDir);
-  const result = await run(client, { port, apiKey, connections, seconds: SECONDS, label: `c${connections}`, persons: PERSONS, date: DATE });
+  const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: rate === undefined ? `c${connections}` : `r${rate}`, persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
   const times1 = cpuTimes();
@@ -164,7 +170,7 @@ async function drive(client: ChildProcess, port: number, apiKey: string, connect
   const serviceMs = (cpu.user + cpu.system) / 1000;
   const pgMs = pg0 !== null && pg1 !== null ? (pg1 - pg0) * 1000 : null;
   console.log(
-    `${String(connections).padStart(3)} connections: ${(r.settled / r.elapsed).toFixed(0).padStart(6)} settlements/s  ` +
+    `${rate === undefined ? `${String(connections).padStart(3)} connections:` : `open loop, ${rate}/s offered:`} ${(r.settled / r.elapsed).toFixed(0).padStart(6)} settlements/s  ` +
       `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ` +
       `(${r.settled} settled, ${r.errors} errors, ${r.elapsed.toFixed(1)} s)`,
   );
@@ -213,7 +219,8 @@ async function main(): Promise<void> {
         await sql`ANALYZE`.execute(db);
         console.log(`warm-up: ${WARMUP} s at 8 connections, then ANALYZE (as autovacuum would); not counted`);
       }
-      for (const c of LEVELS) await drive(client, port, key, c, dataDir);
+      for (const c of LEVELS) await drive(client, port, key, { connections: c }, dataDir);
+      for (const rate of RATES) await drive(client, port, key, { rate }, dataDir);
     } finally {
       client.kill();
     }
