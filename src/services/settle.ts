@@ -35,7 +35,7 @@ export interface SettleDeps {
   /** Settlement workers that group concurrent requests into shared transactions; none: each runs alone. */
   queue?: SettlementQueue<SettleJob, SettleOutcome>;
   /** Where a shared transaction that failed is reported (its jobs are answered anyway). */
-  log?: { warn(obj: object, msg: string): void };
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 export interface PreviewResult {
@@ -182,8 +182,11 @@ async function settleWithin(deps: SettleDeps, ctx: BatchContext, jobs: readonly 
       for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, jobs[i]!, opened[n]!));
     } catch (err) {
       const failed = err instanceof JobFailed ? together[err.index]! : null;
-      deps.log?.warn(
-        { batch: together.length, failedVisit: failed === null ? null : jobs[failed]!.req.visitNo, err: err instanceof JobFailed ? err.cause : err },
+      const cause = err instanceof JobFailed || err instanceof NotStarted ? err.cause : err;
+      // A refused bill is routine (the client's mistake, answered 4xx); anything else is not.
+      const level = cause instanceof AppError ? 'info' : 'warn';
+      deps.log?.[level](
+        { batch: together.length, failedVisit: failed === null ? null : jobs[failed]!.req.visitNo, err: cause },
         'shared settlement transaction rolled back; its jobs are settled again',
       );
       if (err instanceof NotStarted) {

@@ -102,6 +102,28 @@ t.test('a job failing in a batch commits alone, the rest together, and every com
   t.equal(reads, 2, 'the batch and the retry alone read the policies; settling the rest again did not');
 });
 
+t.test('a rolled-back shared transaction is logged: info for a refused bill, warn for a database refusal', async (t) => {
+  for (const p of ['GC-LOG-1', 'GC-LOG-2', 'GC-LOG-3', 'GC-LOG-4']) await addPerson(ctx.db, p);
+  const lines: Array<{ level: string; obj: Record<string, unknown>; msg: string }> = [];
+  const logged: SettleDeps = {
+    ...deps,
+    log: { info: (obj, msg) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }), warn: (obj, msg) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }) },
+  };
+  await settleJobs(logged, [
+    { req: bill({ personId: 'GC-LOG-1', visitNo: 'GC-LOG-OLD', hospitalCode: H.OLD }), key: 'gc-log-1' },
+    { req: bill({ personId: 'GC-LOG-2', visitNo: 'GC-LOG-2' }), key: 'gc-log-2' },
+  ]);
+  t.equal(lines.length, 1);
+  t.match(lines, [{ level: 'info', obj: { batch: 2, failedVisit: 'GC-LOG-OLD' }, msg: /rolled back/ }]);
+  lines.length = 0;
+  await settleJobs(logged, [
+    { req: bill({ personId: 'GC-LOG-3', visitNo: 'GC-LOG-TWICE' }), key: 'gc-log-3' },
+    { req: bill({ personId: 'GC-LOG-4', visitNo: 'GC-LOG-TWICE' }), key: 'gc-log-4' },
+  ]);
+  t.equal(lines.length, 1);
+  t.match(lines, [{ level: 'warn', obj: { batch: 2, failedVisit: null, err: { code: '23505' } }, msg: /rolled back/ }]);
+});
+
 t.test('a statement the database refuses (one visit twice in one batch): every job runs alone', async (t) => {
   for (const p of ['GC-L', 'GC-M', 'GC-N']) await addPerson(ctx.db, p);
   const jobs: SettleJob[] = [
