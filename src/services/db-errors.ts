@@ -6,14 +6,16 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
 
-export async function activeSettlementOf(db: Db, hospitalId: string, visitNo: string): Promise<string | undefined> {
+/** The active (not reversed) settlement of a hospital's visit, by hospital code. */
+export async function activeSettlementOf(db: Db, hospitalCode: string, visitNo: string): Promise<string | undefined> {
   const row = await db
-    .selectFrom('settlements')
-    .select('id')
-    .where('hospital_id', '=', hospitalId)
-    .where('visit_no', '=', visitNo)
-    .where('kind', '=', 'settlement')
-    .where('reversed_by_id', 'is', null)
+    .selectFrom('settlements as s')
+    .innerJoin('hospitals as h', 'h.id', 's.hospital_id')
+    .select('s.id')
+    .where('h.code', '=', hospitalCode)
+    .where('s.visit_no', '=', visitNo)
+    .where('s.kind', '=', 'settlement')
+    .where('s.reversed_by_id', 'is', null)
     .executeTakeFirst();
   return row?.id;
 }

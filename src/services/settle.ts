@@ -117,7 +117,7 @@ type Opened =
    * Nothing written for it: the key is another request's (committed, possibly while this
    * one waited), the hospital or person is unknown, or the visit is settled already.
    */
-  | { kind: 'taken'; hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined; settledAs: string | null };
+  | { kind: 'taken'; hospital: HospitalRow | undefined; person: PersonWithIdentities | undefined; settledAs: string | null; requestHash: string };
 
 /** The clock's date and the policy packs, read once for a batch. */
 interface BatchContext {
@@ -179,7 +179,7 @@ async function settleWithin(deps: SettleDeps, ctx: BatchContext, jobs: readonly 
   if (together.length > 1) {
     try {
       const opened = await inOneTransaction(deps, ctx, together.map((i) => jobs[i]!));
-      for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, jobs[i]!, opened[n]!));
+      for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, ctx, jobs[i]!, opened[n]!));
     } catch (err) {
       const failed = err instanceof JobFailed ? together[err.index]! : null;
       const cause = err instanceof JobFailed || err instanceof NotStarted ? err.cause : err;
@@ -194,14 +194,14 @@ async function settleWithin(deps: SettleDeps, ctx: BatchContext, jobs: readonly 
         const reason = unavailable();
         for (const i of together) results[i] = { status: 'rejected', reason };
       } else if (failed !== null) {
-        results[failed] = await settledResult(settleAlone(deps, jobs[failed]!));
+        results[failed] = await settledResult(settleAlone(deps, jobs[failed]!, ctx));
         const rest = together.filter((i) => i !== failed);
         const again = await settleWithin(deps, ctx, rest.map((i) => jobs[i]!));
         rest.forEach((i, n) => (results[i] = again[n]!));
       }
     }
   }
-  for (let i = 0; i < jobs.length; i++) results[i] ??= await settledResult(settleAlone(deps, jobs[i]!));
+  for (let i = 0; i < jobs.length; i++) results[i] ??= await settledResult(settleAlone(deps, jobs[i]!, ctx));
   return results as Array<PromiseSettledResult<SettleOutcome>>;
 }
 
@@ -229,25 +229,25 @@ async function settledResult<T>(p: Promise<T>): Promise<PromiseSettledResult<T>>
  * that answer wins over whatever the registry says now. Anything refused after the claim
  * rolls the claim back with the transaction.
  */
-async function settleAlone(deps: SettleDeps, job: SettleJob): Promise<SettleOutcome> {
-  const prepared: Array<PreparedSettlement | undefined> = [];
+async function settleAlone(deps: SettleDeps, job: SettleJob, batch?: BatchContext): Promise<SettleOutcome> {
+  const ctx = batch ?? { settlementDate: deps.clock(), packs: await deps.policies.all() };
   let opened: Opened;
   try {
-    opened = (await inOneTransaction(deps, { settlementDate: deps.clock(), packs: await deps.policies.all() }, [job], prepared))[0]!;
+    opened = (await inOneTransaction(deps, ctx, [job]))[0]!;
   } catch (e) {
     if (e instanceof NotStarted) {
       deps.log?.warn({ err: e.cause }, 'settlement transaction could not begin');
       throw unavailable();
     }
     const err = e instanceof JobFailed ? e.cause : e;
-    const p = prepared[0];
-    if (p && isUniqueViolation(err, 'settlements_one_active_visit')) {
+    if (isUniqueViolation(err, 'settlements_one_active_visit')) {
       // Settled by another request that committed while this one ran.
-      throw visitAlreadySettled(p.hospital.code, p.bill.visitNo, (await activeSettlementOf(deps.db, p.hospital.id, p.bill.visitNo)) ?? null);
+      const { hospitalCode, visitNo } = job.req;
+      throw visitAlreadySettled(hospitalCode, visitNo, (await activeSettlementOf(deps.db, hospitalCode, visitNo)) ?? null);
     }
     throw err;
   }
-  return afterCommit(deps, job, opened);
+  return afterCommit(deps, ctx, job, opened);
 }
 
 /** No connection could be had (the database unreachable, or every pooled connection busy for the pool's wait): nothing was written. */
@@ -267,10 +267,9 @@ function visitAlreadySettled(hospitalCode: string, visitNo: string, settlementId
  * The transaction of one or more jobs (see settleJobs for when they may share one): open
  * them all in one statement, prepare and run the engine for each claimed one, insert them
  * all in one statement, commit. A failure that belongs to one job is thrown as JobFailed;
- * a transaction that could not begin, as NotStarted. `prepared` receives each job's
- * prepared settlement as soon as it exists, for the caller's error messages.
+ * a transaction that could not begin, as NotStarted.
  */
-async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: readonly SettleJob[], prepared: Array<PreparedSettlement | undefined> = []): Promise<Opened[]> {
+async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: readonly SettleJob[]): Promise<Opened[]> {
   const { settlementDate, packs } = ctx;
   const claims = jobs.map((j) => {
     const requestJson = canonicalJson(j.req);
@@ -297,20 +296,15 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
         const open = opens[i]!;
         const c = claims[i]!;
         if (!open.claimed) {
-          out.push({ kind: 'taken', hospital: open.hospital, person: open.person, settledAs: open.settledAs });
+          out.push({ kind: 'taken', hospital: open.hospital, person: open.person, settledAs: open.settledAs, requestHash: c.requestHash });
           continue;
         }
         let p: PreparedSettlement;
         let result: ReturnType<typeof settle>;
         try {
           p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person);
-          prepared[i] = p;
           if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
-        } catch (err) {
-          throw new JobFailed(i, err);
-        }
-        const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
-        try {
+          const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
           result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
         } catch (err) {
           throw new JobFailed(i, err);
@@ -350,13 +344,12 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
 }
 
 /** The answer to a job once its transaction committed. */
-async function afterCommit(deps: SettleDeps, job: SettleJob, opened: Opened): Promise<SettleOutcome> {
+async function afterCommit(deps: SettleDeps, ctx: BatchContext, job: SettleJob, opened: Opened): Promise<SettleOutcome> {
   if (opened.kind === 'inserted') return { record: opened.record, replayed: false };
   // A stored answer first, else the registry's refusal, else the visit's.
-  const requestHash = sha256(canonicalJson(job.req));
-  const again = await replayByKey(deps.db, job.key, requestHash, job.req);
+  const again = await replayByKey(deps.db, job.key, opened.requestHash, job.req);
   if (again) return again;
-  prepareFromRegistry(await deps.policies.all(), job.req, deps.clock(), opened.hospital, opened.person);
+  prepareFromRegistry(ctx.packs, job.req, ctx.settlementDate, opened.hospital, opened.person);
   if (opened.settledAs !== null) throw visitAlreadySettled(job.req.hospitalCode, job.req.visitNo, opened.settledAs);
   throw new Error(`idempotency key ${job.key} is claimed but has no record`);
 }
