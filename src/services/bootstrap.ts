@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { insertPolicyVersion, listPolicyVersions } from '../db/repositories/reference.js';
+import { insertPolicyVersion, listPolicyVersions, policyVersionHash } from '../db/repositories/reference.js';
 import { loadBundledPacks } from '../policies/loader.js';
 import { canonicalJson, sha256 } from './canonical.js';
 
@@ -43,8 +43,7 @@ export async function loadPolicyVersions(db: Db): Promise<PolicyLoadReport> {
       continue;
     }
     // Another process inserted it meanwhile (a rolling start): compare with what it stored.
-    const now = await db.selectFrom('policy_versions').select('content_hash').where('id', '=', pack.id).executeTakeFirst();
-    (now?.content_hash === hash ? report.unchanged : report.differs).push(pack.id);
+    ((await policyVersionHash(db, pack.id)) === hash ? report.unchanged : report.differs).push(pack.id);
   }
   return report;
 }

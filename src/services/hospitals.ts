@@ -63,14 +63,15 @@ export async function changeHospital(db: Db, by: Actor, code: string, change: Ho
     if (!h) throw unknown(code);
     const periods = await periodsOf(trx, [h.id]);
     const at = change.effectiveFrom;
-    const conflict = (why: string) => new AppError('HOSPITAL_CHANGE_CONFLICT', `hospital ${code}: ${why}`, { hospitalCode: code, effectiveFrom: at });
+    const conflict = (why: string, details: Record<string, unknown> = {}) =>
+      new AppError('HOSPITAL_CHANGE_CONFLICT', `hospital ${code}: ${why}`, { hospitalCode: code, effectiveFrom: at, ...details });
     if (periods.some((p) => p.valid_from >= at)) throw conflict(`a period already starts on or after ${at}; changes append to the end of the history`);
     // A change must not rewrite the level or region of visits already settled under the
     // period it closes: those settlements would no longer be explained by the registry.
     const settled = await settledSince(trx, h.id, at);
     if (settled.count > 0) {
-      throw new AppError('HOSPITAL_CHANGE_CONFLICT', `hospital ${code}: ${settled.count} settlement(s) discharged on or after ${at} (latest ${settled.latest}) were settled under the current period; reverse them first or choose a later date`, {
-        hospitalCode: code, effectiveFrom: at, settledCount: settled.count, latestDischarge: settled.latest,
+      throw conflict(`${settled.count} settlement(s) discharged on or after ${at} (latest ${settled.latest}) were settled under the current period; reverse them first or choose a later date`, {
+        settledCount: settled.count, latestDischarge: settled.latest,
       });
     }
     const covering = periods.find((p) => p.valid_to === null || p.valid_to >= at);

@@ -99,6 +99,11 @@ export async function listPolicyVersions(db: Q): Promise<PolicyVersionRow[]> {
   return db.selectFrom('policy_versions').select(['id', 'region_code', 'version', 'content_hash', 'pack']).orderBy('id').execute();
 }
 
+/** The content hash of the stored policy version `id`, if there is one. */
+export async function policyVersionHash(db: Q, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('policy_versions').select('content_hash').where('id', '=', id).executeTakeFirst())?.content_hash;
+}
+
 export async function insertPolicyVersion(
   db: Q,
   v: { id: string; region_code: string; version: string; effective_from: string; effective_to: string | null; pack: unknown; content_hash: string; origin: string },

@@ -3,7 +3,8 @@ import { DateS } from '../../domain/wire-schema.js';
 import { CalendarDateS, UuidS } from './common.js';
 
 const strict = { additionalProperties: false } as const;
-const Level = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级)' });
+const level = (description: string) => Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description });
+const Level = level('hospital level (一级/二级/三级)');
 const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code' });
 export const HospitalCodeS = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'designated hospital code' });
 
@@ -39,7 +40,7 @@ export const HospitalSchema = Type.Object(
     id: UuidS,
     code: Type.String(),
     name: Type.String({ description: 'as in the latest period, which may start after today (a scheduled change); periods hold the history' }),
-    level: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description: 'hospital level (一级/二级/三级) as in the latest period (see name)' }),
+    level: level('hospital level (一级/二级/三级) as in the latest period (see name)'),
     regionCode: Type.String({ description: 'as in the latest period (see name)' }),
     designatedFrom: DateS,
     designatedTo: Type.Union([DateS, Type.Null()]),
