@@ -77,50 +77,34 @@ async function run(m: RunMessage): Promise<RunResult> {
     });
   const cpu0 = process.cpuUsage();
   const deadline = performance.now() + m.seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const n = seq++;
-      const key = `${m.label}-${n}`;
-      const body = JSON.stringify({ ...template, visitNo: key, personId: `B${n % m.persons}` });
-      const t0 = performance.now();
-      const status = await one(body, key).catch((e: unknown) => {
-        firstError ??= String(e);
-        return 0;
-      });
-      if (status === 201) latencies.push(performance.now() - t0);
-      else errors++;
-    }
+  /** Sends the next request; its latency counts from `since` (now, or when it was due). */
+  const settleNext = async (since: number): Promise<void> => {
+    const n = seq++;
+    const key = `${m.label}-${n}`;
+    const body = JSON.stringify({ ...template, visitNo: key, personId: `B${n % m.persons}` });
+    const status = await one(body, key).catch((e: unknown) => {
+      firstError ??= String(e);
+      return 0;
+    });
+    if (status === 201) latencies.push(performance.now() - since);
+    else errors++;
   };
   const started = performance.now();
   if (m.rate === undefined) {
+    const worker = async () => {
+      while (performance.now() < deadline) await settleNext(performance.now());
+    };
     await Promise.all(Array.from({ length: m.connections }, worker));
   } else {
     const interval = 1000 / m.rate;
-    const inFlight = new Set<Promise<void>>();
+    const sent: Array<Promise<void>> = [];
     let due = started;
     while (due < deadline) {
       // Send everything due by now, then sleep until the next one is due (timers are ~1 ms).
-      while (due <= performance.now() && due < deadline) {
-        const n = seq++;
-        const key = `${m.label}-${n}`;
-        const body = JSON.stringify({ ...template, visitNo: key, personId: `B${n % m.persons}` });
-        const t0 = due;
-        const p: Promise<void> = one(body, key)
-          .catch((e: unknown) => {
-            firstError ??= String(e);
-            return 0;
-          })
-          .then((status) => {
-            if (status === 201) latencies.push(performance.now() - t0);
-            else errors++;
-            inFlight.delete(p);
-          });
-        inFlight.add(p);
-        due += interval;
-      }
+      for (; due <= performance.now() && due < deadline; due += interval) sent.push(settleNext(due));
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(due, deadline) - performance.now())));
     }
-    await Promise.all(inFlight);
+    await Promise.all(sent);
   }
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);

@@ -84,7 +84,7 @@ function idOf(flag: '-u' | '-g'): number | null {
  * handed to it before the library would create it).
  */
 function postgresOwner(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
+  if (!asRoot) return null;
   if (idOf('-u') === null) {
     const attempts: Array<[string, string[]]> = [
       ['useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]],
