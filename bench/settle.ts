@@ -46,7 +46,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, serviceDbOptions } from '../src/config.js';
 import { createDb, withDatabase } from '../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   // BENCH_LOG=info: the service logs as in production (pino, synchronous writes), to /dev/null.
   const logLevel = process.env.BENCH_LOG || undefined;
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: logLevel ?? 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
-  const db = createDb({ url, poolMax: config.DB_POOL_MAX });
+  const db = createDb(serviceDbOptions(config, url));
   try {
     await migrateToLatest(db);
     await loadPolicyVersions(db);

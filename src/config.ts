@@ -24,6 +24,18 @@ export const ConfigSchema = Type.Object({
   SETTLE_BATCH_MAX: Type.Integer({ default: 8, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
   /** How long a settle request may wait for a free settlement worker before 503 (nothing written). */
   SETTLE_QUEUE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 600_000, description: 'wait for a settlement worker before 503' }),
+  /**
+   * statement_timeout of the service's connections: a statement running longer is
+   * cancelled, its transaction rolls back and the request is answered 503 (send it again).
+   * 0 = the server's own setting. Migrations and the CLI are not bounded.
+   */
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 0, maximum: 3_600_000, description: 'statement_timeout of the service connections (0 = server setting)' }),
+  /**
+   * lock_timeout of the service's connections: a settlement waits this long at most for a
+   * row another transaction holds (a person's ledger, an idempotency key), then 503.
+   * 0 = the server's own setting.
+   */
+  DB_LOCK_TIMEOUT_MS: Type.Integer({ default: 5_000, minimum: 0, maximum: 3_600_000, description: 'lock_timeout of the service connections (0 = server setting)' }),
   HOST: Type.String({ default: '127.0.0.1', description: 'interface to listen on (0.0.0.0 in containers)' }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port' }),
   LOG_LEVEL: Type.Union(
@@ -48,6 +60,11 @@ export type Config = Readonly<Omit<Static<typeof ConfigSchema>, 'SETTLE_WORKERS'
 
 /** The names of every environment variable the service reads. */
 export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(ConfigSchema.properties);
+
+/** The pool options of the service's own connections (not the migrator's, not the CLI's). */
+export function serviceDbOptions(config: Config, url: string): { url: string; poolMax: number; statementTimeoutMs: number; lockTimeoutMs: number } {
+  return { url, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, serviceDbOptions, type Config } from './config.js';
 import { createDb, type Db } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -38,8 +38,10 @@ async function main(): Promise<void> {
       // The service talks to it over its unix socket (cheaper per round trip); CLIs get the TCP URL.
       url = embedded.socketUrl ?? embedded.url;
     }
-    db = createDb({ url, poolMax: config.DB_POOL_MAX });
-    const migrated = await migrateToLatest(db);
+    // Migrations run on a connection of their own, without the service's statement and lock timeouts.
+    const migrator = createDb({ url, poolMax: 1, applicationName: 'one-stop-settlement-migrate' });
+    const migrated = await migrateToLatest(migrator).finally(() => migrator.destroy());
+    db = createDb(serviceDbOptions(config, url));
     const packs = await loadPolicyVersions(db);
     app = await buildApp({ config, db });
     const demo = embedded || config.DEMO ? await seedDemo(db) : null;

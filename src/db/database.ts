@@ -22,6 +22,10 @@ export interface DbOptions {
   poolMax: number;
   /** Shown in pg_stat_activity. */
   applicationName?: string;
+  /** statement_timeout (ms) of every pooled connection; 0 or unset: the server's own setting. */
+  statementTimeoutMs?: number;
+  /** lock_timeout (ms) of every pooled connection; 0 or unset: the server's own setting. */
+  lockTimeoutMs?: number;
 }
 
 export type Db = Kysely<DB>;
@@ -39,6 +43,10 @@ export function createPool(opts: DbOptions): pg.Pool {
     keepAlive: true,
     // A transaction left open by a stuck caller releases its locks (a person's ledger row) after this.
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    // A statement stuck behind a lock, or running away, ends (SQLSTATE 55P03 / 57014) and
+    // its transaction rolls back, instead of holding a connection and a worker for ever.
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});

@@ -29,10 +29,12 @@ export interface TestApp extends TestDatabase {
 /** A fresh database with reference data and the app built on it (never listening). */
 /** `logStream`: capture the app's pino lines (JSON, one per write) instead of discarding them. */
 export async function testApp(t: Test, opts: { clock?: Clock; hooks?: SettlementHooks; poolMax?: number; config?: Partial<Config>; logStream?: { write(line: string): void } } = {}): Promise<TestApp> {
-  const tdb = await testDatabase(t, opts.poolMax !== undefined ? { poolMax: opts.poolMax } : {});
+  const config = loadConfig({}, opts.config ?? {});
+  // The app's connections carry the configured statement and lock timeouts, as in server.ts.
+  const tdb = await testDatabase(t, { ...(opts.poolMax !== undefined ? { poolMax: opts.poolMax } : {}), statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS });
   await seedReference(tdb.db);
   const app = await buildApp({
-    config: loadConfig({}, opts.config ?? {}), db: tdb.db, clock: opts.clock ?? fixedClock(TODAY), ...(opts.hooks ? { hooks: opts.hooks } : {}),
+    config, db: tdb.db, clock: opts.clock ?? fixedClock(TODAY), ...(opts.hooks ? { hooks: opts.hooks } : {}),
     ...(opts.logStream ? { logStream: opts.logStream } : { logger: process.env.TEST_LOG === '1' }),
   });
   t.teardown(() => app.close());

@@ -19,12 +19,12 @@ function env(name: string): string {
  * A fresh database for one test file, cloned from the migrated template, dropped at
  * teardown. Files run in parallel, each in its own database.
  */
-export async function testDatabase(t: Test, opts: { poolMax?: number } = {}): Promise<TestDatabase> {
+export async function testDatabase(t: Test, opts: { poolMax?: number; statementTimeoutMs?: number; lockTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const adminUrl = env('TEST_PG_URL');
   const name = `${env('TEST_RUN_ID')}_${randomBytes(4).toString('hex')}`;
   await createDatabaseFromTemplate(adminUrl, env('TEST_TEMPLATE_DB'), name);
   const url = withDatabase(adminUrl, name);
-  const db = createDb({ url, poolMax: opts.poolMax ?? 8 });
+  const db = createDb({ url, poolMax: opts.poolMax ?? 8, statementTimeoutMs: opts.statementTimeoutMs ?? 0, lockTimeoutMs: opts.lockTimeoutMs ?? 0 });
   t.teardown(async () => {
     await db.destroy();
     await dropDatabase(adminUrl, name);

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { clientDataException } from '../data-exceptions.js';
@@ -17,9 +18,33 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
   FST_ERR_BAD_URL: { code: 'MALFORMED_URL', message: 'the request path is not valid percent-encoded UTF-8' },
 };
 
+/**
+ * PostgreSQL refusals that say "not now" rather than "no": the statement waited or ran
+ * too long, or lost a race the database broke. The request's transaction has rolled back
+ * whole; sending the same request again (same Idempotency-Key) is the remedy, so they
+ * are 503 with Retry-After, never 500.
+ */
+const TRANSIENT_SQLSTATES: Record<string, string> = {
+  '55P03': 'a row the request needs was held by another transaction for longer than DB_LOCK_TIMEOUT_MS',
+  '57014': 'the database did not finish the request within DB_STATEMENT_TIMEOUT_MS, or an operator cancelled it',
+  '40P01': 'the request deadlocked with a concurrent one',
+  '40001': 'the request conflicted with a concurrent one',
+};
+
+/** The SQLSTATE of a transient PostgreSQL refusal (see TRANSIENT_SQLSTATES), else undefined. */
+export function transientSqlstate(err: unknown): string | undefined {
+  const code = err instanceof pg.DatabaseError ? err.code : undefined;
+  return code !== undefined && code in TRANSIENT_SQLSTATES ? code : undefined;
+}
+
 export function toWireError(err: unknown): { status: number; body: { code: string; message: string; details: Record<string, unknown> } } | null {
   if (err instanceof AppError) return { status: err.status, body: { code: err.code, message: err.message, details: err.details } };
   if (err instanceof DomainError) return { status: statusOfCode(err.code), body: { code: err.code, message: err.message, details: err.details } };
+  const transient = transientSqlstate(err);
+  if (transient !== undefined) {
+    const message = `${TRANSIENT_SQLSTATES[transient]}; its transaction was rolled back, send the request again`;
+    return { status: 503, body: { code: 'SERVICE_UNAVAILABLE', message, details: { sqlstate: transient } } };
+  }
   const fe = err as FastifyError;
   if (fe?.validation) {
     const errors = fe.validation.map((v) => ({ path: `${fe.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
@@ -56,7 +81,9 @@ export async function errorsPlugin(app: FastifyInstance): Promise<void> {
       return reply.code(400).send({ code: 'VALIDATION_FAILED', message, details: { errors: [{ path: '', message: (err as Error).message }] } });
     }
     if (wire) {
-      req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
+      // A lock or statement timeout, a deadlock: ops should see these, with the statement's error.
+      if (transientSqlstate(err) !== undefined) req.log.warn({ code: wire.body.code, status: wire.status, err }, 'request refused: the database did not complete it in time');
+      else req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
       // 503: busy for now, nothing was done; a client may send the same request again shortly.
       if (wire.status === 503) reply.header('retry-after', '1');
       return reply.code(wire.status).send(wire.body);

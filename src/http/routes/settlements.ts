@@ -105,7 +105,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       schema: {
         tags, security, summary: '结算撤销 (2305): reverse with equal and opposite amounts',
         params: IdParamsSchema, body: ReversalRequestSchema,
-        response: { 201: SettlementRecordSchema, ...errorResponses(401, 404, 409) },
+        response: { 201: SettlementRecordSchema, ...errorResponses(401, 404, 409, 503) },
       },
     },
     async (req, reply) => {
