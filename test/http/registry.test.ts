@@ -126,7 +126,7 @@ t.test('malformed CSV and a CSV without batch id are 400', async (t) => {
   t.equal((await call('POST', '/v1/identity-imports', { body: `id_card,category,valid_from\n${A},dibao,2024-01-01\n`, headers: h })).statusCode, 400);
 });
 
-t.test('five thousand rows import in one batch, quickly', async (t) => {
+t.test('five thousand rows import in one batch', async (t) => {
   const ids = Array.from({ length: 5000 }, (_, i) => `BULK-${i}`);
   const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   // Region 33xxxx (distinct per person), born 1990-01-01, sequence 001, then the MOD 11-2 check digit.
@@ -135,12 +135,11 @@ t.test('five thousand rows import in one batch, quickly', async (t) => {
     return base + '10X98765432'[[...base].reduce((s, c, k) => s + Number(c) * w[k]!, 0) % 11];
   };
   await db.insertInto('persons').values(ids.map((id, i) => ({ id, name: '批量', id_card: card(i), insured_region: '330300', scheme: 'urban_rural_resident' as const }))).execute();
-  const started = Date.now();
   const r = await call('POST', '/v1/identity-imports', { body: { batchId: 'bulk-1', source: 'civil_affairs', rows: ids.map((_, i) => ({ idCard: card(i), category: 'dibao', validFrom: '2025-01-01' })) } });
-  const ms = Date.now() - started;
   t.equal(r.statusCode, 201);
   t.equal(r.json().inserted, 5000);
-  t.ok(ms < 10_000, `5000 rows in ${ms} ms`);
+  const stored = await sql<{ n: string }>`SELECT count(*) AS n FROM identities WHERE person_id LIKE 'BULK-%' AND category = 'dibao'`.execute(db);
+  t.equal(stored.rows[0]!.n, '5000', 'every row stored, in one batch');
 });
 
 t.test('policy versions: add a valid pack, refuse an invalid one naming path and problem, never edit', async (t) => {
