@@ -1,6 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import { Rounding, ZERO, min, toCents } from './money.js';
 import { dec } from './bands.js';
+import { own } from './own.js';
 import type { Bill, BillLine, BillSplit } from './types.js';
 import type { PolicyPack } from '../policies/types.js';
 
@@ -19,7 +20,7 @@ import type { PolicyPack } from '../policies/types.js';
 /** The per-unit price ceiling of a line: its own, else the pack's for the item code. */
 function ceilingOf(line: BillLine, pack: PolicyPack): Decimal | undefined {
   if (line.priceCeiling !== undefined) return line.priceCeiling;
-  const s = pack.split.priceCeilingByItem[line.itemCode];
+  const s = own(pack.split.priceCeilingByItem, line.itemCode);
   return s === undefined ? undefined : dec(s);
 }
 
@@ -32,7 +33,7 @@ function overLimitOf(line: BillLine, pack: PolicyPack): Decimal {
 
 /** The B pre-self-pay part of what remains of a class-B line after the over-limit part. */
 function preSelfPayOf(line: BillLine, rest: Decimal, pack: PolicyPack): Decimal {
-  const ratio = line.selfPayRatio ?? dec(pack.split.bSelfPayRatioByItem[line.itemCode] ?? pack.split.bSelfPayRatioDefault);
+  const ratio = line.selfPayRatio ?? dec(own(pack.split.bSelfPayRatioByItem, line.itemCode) ?? pack.split.bSelfPayRatioDefault);
   return min(rest, toCents(rest.times(ratio), Rounding.HALF_UP));
 }
 

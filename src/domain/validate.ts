@@ -76,6 +76,8 @@ function checkLine(l: BillLine, i: number): void {
   if (!KINDS.has(l.kind)) badLine('BILL_UNKNOWN_KIND', i, l, `unknown item kind ${String(l.kind)}`);
   if (hasNul(l.itemCode) || hasNul(l.name)) bad('BILL_BAD_TEXT', `line ${i}: item code or name contains NUL (\\u0000)`, { line: i });
   if (l.quantity.isNegative()) badLine('BILL_NEGATIVE_QUANTITY', i, l, `negative quantity ${l.quantity.toString()}`);
+  // Nothing was supplied on such a line (a free item is quantity 1 at price 0, not quantity 0).
+  if (l.quantity.isZero()) badLine('BILL_ZERO_QUANTITY', i, l, 'quantity is 0');
   if (l.unitPrice.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative unit price');
   if (l.amount.isNegative()) badLine('BILL_NEGATIVE_AMOUNT', i, l, 'negative amount');
   if (l.amount.decimalPlaces() > 2) badLine('BILL_AMOUNT_NOT_CENTS', i, l, 'amount has more than 2 decimals');
@@ -89,6 +91,20 @@ function checkLine(l: BillLine, i: number): void {
   if (l.selfPayRatio && (l.selfPayRatio.isNegative() || l.selfPayRatio.greaterThan(1))) badLine('BILL_BAD_RATIO', i, l, 'self-pay ratio must be in [0, 1]');
 }
 
+/**
+ * A binding settlement happens at or after discharge: a discharge date after the
+ * settlement date is a typing error (and would block registry changes dated before it,
+ * and open a ledger for a year to come). A preview (预结算) may carry the planned date.
+ */
+export function checkDischargedBy(bill: Bill, settlementDate: string): void {
+  if (bill.dischargeDate > settlementDate) {
+    bad('BILL_DISCHARGE_IN_FUTURE', `discharge ${bill.dischargeDate} is after the settlement date ${settlementDate}; settle on or after the day of discharge`, {
+      dischargeDate: bill.dischargeDate,
+      settlementDate,
+    });
+  }
+}
+
 export function validateBill(bill: Bill): void {
   checkHeader(bill);
   let total: Decimal = new Money(0);
@@ -97,6 +113,8 @@ export function validateBill(bill: Bill): void {
     checkLine(l, i);
     total = total.plus(l.amount);
   }
+  // A bill of nothing is no visit to settle: it would count as an admission and lower the next deductible.
+  if (total.isZero()) bad('BILL_ZERO_TOTAL', `bill ${bill.visitNo} totals 0.00: there is nothing to settle`, { total: fmt(total) });
   if (total.greaterThan(BILL_AMOUNT_MAX)) {
     bad('BILL_TOO_LARGE', `bill ${bill.visitNo} totals ${fmt(total)}, above ${fmt(BILL_AMOUNT_MAX)}`, { total: fmt(total), max: fmt(BILL_AMOUNT_MAX) });
   }

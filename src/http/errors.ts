@@ -75,7 +75,7 @@ export class AppError extends Error {
 
 /** HTTP status of a stable code, including engine codes not in the table. */
 export function statusOfCode(code: string): number {
-  if (code in ERROR_STATUS) return ERROR_STATUS[code as ErrorCode];
+  if (Object.hasOwn(ERROR_STATUS, code)) return ERROR_STATUS[code as ErrorCode];
   return 422;
 }
 

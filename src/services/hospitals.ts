@@ -58,6 +58,14 @@ export async function createHospital(db: Db, by: Actor, req: HospitalCreate): Pr
 }
 
 export async function changeHospital(db: Db, by: Actor, code: string, change: HospitalChange): Promise<Hospital> {
+  if (change.designated === false) {
+    const given = (['name', 'level', 'regionCode'] as const).filter((k) => change[k] !== undefined);
+    if (given.length > 0) {
+      throw new AppError('VALIDATION_FAILED', `an end of designation opens no period: ${given.join(', ')} would be recorded nowhere`, {
+        errors: given.map((k) => ({ path: `/body/${k}`, message: 'not allowed with designated: false' })),
+      });
+    }
+  }
   await db.transaction().execute(async (trx) => {
     const h = await lockHospital(trx, code);
     if (!h) throw unknown(code);
@@ -77,7 +85,10 @@ export async function changeHospital(db: Db, by: Actor, code: string, change: Ho
     const covering = periods.find((p) => p.valid_to === null || p.valid_to >= at);
     const last = periods.at(-1);
     if (covering) await closePeriod(trx, covering.id, addDays(at, -1));
-    else if (!change.designated) throw conflict(`not designated on ${at}, nothing to end`);
+    else if (change.designated === false) throw conflict(`not designated on ${at}, nothing to end`);
+    // Designating again after a gap is said, never implied by a change of level or name.
+    else if (change.designated === undefined) throw conflict(`not designated on ${at}; send designated: true to designate it again`, { designatedTo: h.designated_to });
+    const designated = change.designated !== false;
     const base = covering ?? last;
     const next = {
       hospital_id: h.id,
@@ -87,15 +98,15 @@ export async function changeHospital(db: Db, by: Actor, code: string, change: Ho
       valid_from: at,
       valid_to: covering?.valid_to ?? null,
     };
-    if (change.designated) await insertPeriod(trx, next);
+    if (designated) await insertPeriod(trx, next);
     await setCurrent(trx, h.id, {
       name: next.name,
       level: next.level,
       region_code: next.region_code,
-      designated_from: change.designated && !covering ? at : h.designated_from,
-      designated_to: change.designated ? next.valid_to : addDays(at, -1),
+      designated_from: designated && !covering ? at : h.designated_from,
+      designated_to: designated ? next.valid_to : addDays(at, -1),
     });
-    await insertAudit(trx, auditEntry(by, change.designated ? 'hospital.change' : 'hospital.undesignate', 'hospital', code, { ...change, closedPeriodFrom: covering?.valid_from ?? null }));
+    await insertAudit(trx, auditEntry(by, designated ? 'hospital.change' : 'hospital.undesignate', 'hospital', code, { ...change, designated, closedPeriodFrom: covering?.valid_from ?? null }));
   });
   return getHospital(db, code);
 }

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
 import { closeWindows, findImport, insertImport, insertWindows, lockBatch, lockPersonsByIdCard, windowsOf } from '../db/repositories/identities.js';
+import { own } from '../domain/own.js';
 import { AppError } from '../http/errors.js';
 import type { ImportReport } from '../http/schemas/imports.js';
 import { auditEntry, type Actor } from './actor.js';
@@ -43,7 +44,7 @@ export function rowsFromCsv(text: string): ImportRow[] {
   try {
     records = parse(text, {
       bom: true, skip_empty_lines: true, trim: true,
-      columns: (header: string[]) => header.map((h) => COLUMNS[h.trim().toLowerCase()] ?? `_${h}`),
+      columns: (header: string[]) => header.map((h) => own(COLUMNS, h.trim().toLowerCase()) ?? `_${h}`),
     });
   } catch (e) {
     throw new AppError('MALFORMED_CSV', `CSV: ${(e as Error).message}`, {});

@@ -302,7 +302,7 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
         let p: PreparedSettlement;
         let result: ReturnType<typeof settle>;
         try {
-          p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person);
+          p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person, true);
           if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
           const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
           result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
@@ -349,7 +349,7 @@ async function afterCommit(deps: SettleDeps, ctx: BatchContext, job: SettleJob, 
   // A stored answer first, else the registry's refusal, else the visit's.
   const again = await replayByKey(deps.db, job.key, opened.requestHash, job.req);
   if (again) return again;
-  prepareFromRegistry(ctx.packs, job.req, ctx.settlementDate, opened.hospital, opened.person);
+  prepareFromRegistry(ctx.packs, job.req, ctx.settlementDate, opened.hospital, opened.person, true);
   if (opened.settledAs !== null) throw visitAlreadySettled(job.req.hospitalCode, job.req.visitNo, opened.settledAs);
   throw new Error(`idempotency key ${job.key} is claimed but has no record`);
 }

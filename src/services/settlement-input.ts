@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import { findHospitalAndPerson, type HospitalRow, type PersonWithIdentities } from '../db/repositories/reference.js';
 import { decidingDate, policyYearOf, selectPolicy } from '../domain/select.js';
 import { billFromWire, validateBill, type BillWire, type PersonWire } from '../domain/wire.js';
+import { checkDischargedBy } from '../domain/validate.js';
 import type { Bill, IsoDate, Person } from '../domain/types.js';
 import type { PolicyPack } from '../policies/types.js';
 import { AppError } from '../http/errors.js';
@@ -41,6 +42,8 @@ export function prepareFromRegistry(
   settlementDate: IsoDate,
   hospital: HospitalRow | undefined,
   personRow: PersonWithIdentities | undefined,
+  /** A settlement (not a preview): the bill must be discharged by the settlement date. */
+  binding = false,
 ): PreparedSettlement {
   if (!hospital) throw new AppError('UNKNOWN_HOSPITAL', `hospital ${req.hospitalCode} is not in the registry`, { hospitalCode: req.hospitalCode });
   if (!personRow) throw new AppError('UNKNOWN_PERSON', `person ${req.personId} is not in the registry`, { personId: req.personId });
@@ -63,6 +66,7 @@ export function prepareFromRegistry(
   };
   const bill = billFromWire(billWire);
   validateBill(bill);
+  if (binding) checkDischargedBy(bill, settlementDate);
   const personWire: PersonWire = { id: personRow.id, insuredRegion: personRow.insured_region, scheme: personRow.scheme, identities: personRow.identities };
   const person: Person = { ...personWire, identities: personWire.identities.map((i) => ({ ...i })) };
   const policy = selectPolicy(packs, person.insuredRegion, bill, settlementDate);

@@ -4,6 +4,7 @@ import { dec, decBands, finishPayment, payOnSegment, type DecBand } from '../ban
 import type { LayerResult } from '../types.js';
 import type { LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
+import { own } from '../own.js';
 import type { CriticalIllnessPolicy } from '../../policies/types.js';
 
 /*
@@ -26,7 +27,7 @@ export function ciTerms(p: CriticalIllnessPolicy, category: string | null): CiTe
     p.deductible.kind === 'fixed' ? dec(p.deductible.amount) : toCents(dec(p.deductible.share).times(p.deductible.incomePrevYear), Rounding.HALF_UP);
   const bands = decBands(p.bands);
   const cap = p.annualCap === null ? null : dec(p.annualCap);
-  const tilt = category === null ? undefined : p.tilts[category];
+  const tilt = category === null ? undefined : own(p.tilts, category);
   if (tilt === undefined) return { deductible: general, bands, cap, tilted: false };
   const adj = dec(tilt.ratioAdjust.value);
   const tiltedBands =

@@ -4,6 +4,7 @@ import { dec, baseCoveredByLimit, finishPayment, payOnSegment, singleBand } from
 import type { LayerResult } from '../types.js';
 import { poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
+import { own } from '../own.js';
 import type { AssistanceOutcome } from './assistance.js';
 import type { TiltPolicy } from '../../policies/types.js';
 
@@ -28,7 +29,7 @@ export function tiltLayer(ctx: LayerCtx, assist: AssistanceOutcome): LayerResult
   const head = { layer: 'tilt', fundCode: t.fundCode, fundName: t.fundName, nationalField: 'oth_pay' as const };
   const limit = dec(t.limit);
   const limitBefore = t.limitKind === 'annual' ? nonNeg(limit.minus(ctx.before.tiltPaid)) : limit;
-  const ratio = ctx.category === null ? undefined : t.ratioByCategory[ctx.category];
+  const ratio = ctx.category === null ? undefined : own(t.ratioByCategory, ctx.category);
   if (ratio === undefined) return zeroResult(head, ZERO, limitBefore, 'CATEGORY_NOT_ELIGIBLE');
   if (t.requiresReferral && !ctx.bill.referral) return zeroResult(head, ZERO, limitBefore, 'REFERRAL_REQUIRED');
   const includesPre = ctx.pack.assistance.preSelfPayEntersBase;

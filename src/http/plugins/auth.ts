@@ -53,7 +53,8 @@ export async function authPlugin(app: FastifyInstance, opts: { db: Db; cacheMs?:
     req.log = req.log.child({ keyId: principal.keyId });
     // No route matched: the not-found handler answers 404.
     if (req.routeOptions.url === undefined) return;
-    const access = ACCESS[accessKey(req.method, req.routeOptions.url)];
+    // HEAD is fastify's automatic twin of each GET route: the GET's row decides.
+    const access = ACCESS[accessKey(req.method === 'HEAD' ? 'GET' : req.method, req.routeOptions.url)];
     if (!access || !access.roles.includes(principal.role)) {
       throw new AppError('FORBIDDEN', `a key with role ${principal.role} may not call ${req.method} ${req.routeOptions.url}`, { role: principal.role, allowed: access?.roles ?? [] });
     }

@@ -24,7 +24,9 @@ export type HospitalCreate = Static<typeof HospitalCreateSchema>;
 export const HospitalChangeSchema = Type.Object(
   {
     effectiveFrom: CalendarDateS,
-    designated: Type.Boolean({ default: true, description: 'false ends the designation the day before effectiveFrom' }),
+    designated: Type.Optional(Type.Boolean({
+      description: 'false ends the designation the day before effectiveFrom (and takes no name, level or region); true designates again a hospital not designated on effectiveFrom; omitted: a change of a hospital designated on effectiveFrom',
+    })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     level: Type.Optional(Level),
     regionCode: Type.Optional(Region),

@@ -27,8 +27,16 @@ export const SettleRequestSchema = Type.Object(
 );
 export type SettleRequest = Static<typeof SettleRequestSchema>;
 
+/**
+ * Printable ASCII without spaces: a header is read as Latin-1, so other characters would
+ * be stored garbled and never found again by GET /v1/settlements/by-key/{key}; a header
+ * sent twice arrives joined by ", " and is refused too.
+ */
+const IdempotencyKeyS = (description?: string) =>
+  Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7E]+$', ...(description ? { description } : {}) });
+
 export const IdempotencyHeadersSchema = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'required on POST /v1/settlements' })),
+  'idempotency-key': Type.Optional(IdempotencyKeyS('required on POST /v1/settlements; printable ASCII without spaces, at most 200 characters')),
 });
 
 export const PreviewResponseSchema = Type.Object({
@@ -136,7 +144,7 @@ export const ReplayResponseSchema = Type.Object({
 export type ReplayResponse = Static<typeof ReplayResponseSchema>;
 
 export const IdParamsSchema = Type.Object({ id: Id });
-export const KeyParamsSchema = Type.Object({ idempotencyKey: Type.String({ minLength: 1, maxLength: 200 }) });
+export const KeyParamsSchema = Type.Object({ idempotencyKey: IdempotencyKeyS() });
 /** Keys are unique per hospital: a hospital-bound key reads its own; ops name the hospital. */
 export const KeyQuerySchema = Type.Object(
   { hospital: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'hospital code (required for ops keys; hospital and cashier keys read their own)' })) },

@@ -1,0 +1,127 @@
+import t from 'tap';
+import { sql } from 'kysely';
+import { testApp } from '../helpers/app.js';
+import { bill, H, P, TODAY } from '../helpers/fixtures.js';
+
+/*
+ * Inputs a review found answered 500, accepted although meaningless, or stored so that
+ * they could not be found again. Each is a client's doing: a 4xx, or the ordinary answer.
+ */
+const ctx = await testApp(t);
+const { call, db } = ctx;
+
+const written = async (key: string) =>
+  Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys WHERE key = ${key}`.execute(db)).rows[0]!.n) +
+  Number((await sql<{ n: string }>`SELECT count(*) AS n FROM settlements WHERE idempotency_key = ${key}`.execute(db)).rows[0]!.n);
+
+t.test('item codes named like Object.prototype members settle like any other code', async (t) => {
+  const plain = await call('POST', '/v1/settlements/preview', { body: bill({ personId: P.DIBAO }) });
+  t.equal(plain.statusCode, 200);
+  for (const code of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const b = bill({ personId: P.DIBAO });
+    // Both the class-A line (price ceilings by item) and the class-B line (self-pay ratios by item).
+    b.lines = b.lines.map((l) => ({ ...l, itemCode: code }));
+    const r = await call('POST', '/v1/settlements/preview', { body: b });
+    t.equal(r.statusCode, 200, `${code}: ${r.body.slice(0, 120)}`);
+    t.equal(r.json().settlement.fundTotal, plain.json().settlement.fundTotal, `${code}: no ceiling or ratio of its own, the pack's defaults apply`);
+  }
+  const b = bill({ personId: P.TEKUN, visitNo: 'V-PROTO' });
+  b.lines = b.lines.map((l) => ({ ...l, itemCode: 'constructor' }));
+  t.equal((await call('POST', '/v1/settlements', { body: b, key: 'proto-1' })).statusCode, 201, 'and it settles');
+});
+
+t.test('a discharge date after the settlement date: a settlement is refused 422, a preview (planned discharge) is not', async (t) => {
+  const tomorrow = '2026-06-16';
+  t.equal(TODAY, '2026-06-15', 'the test clock');
+  const future = bill({ personId: P.DIBAO, visitNo: 'V-FUTURE', admissionDate: '2026-06-10', dischargeDate: tomorrow });
+  const r = await call('POST', '/v1/settlements', { body: future, key: 'future-1' });
+  t.equal(r.statusCode, 422);
+  t.match(r.json(), { code: 'BILL_DISCHARGE_IN_FUTURE', details: { dischargeDate: tomorrow, settlementDate: TODAY } });
+  t.equal(await written('future-1'), 0, 'nothing written');
+  const far = await call('POST', '/v1/settlements', { body: { ...future, admissionDate: '2200-12-30', dischargeDate: '2200-12-31' }, key: 'future-2' });
+  t.equal(far.json().code, 'BILL_DISCHARGE_IN_FUTURE', 'named for what it is, not as a missing policy');
+  const ledgers = await sql<{ n: string }>`SELECT count(*) AS n FROM person_ledgers WHERE year > 2026`.execute(db);
+  t.equal(ledgers.rows[0]!.n, '0', 'no ledger opened for a year to come');
+  t.equal((await call('POST', '/v1/settlements/preview', { body: future })).statusCode, 200, '预结算 the day before discharge');
+  t.equal((await call('POST', '/v1/settlements', { body: { ...future, dischargeDate: TODAY }, key: 'future-3' })).statusCode, 201, 'discharged today settles');
+});
+
+t.test('a line of quantity 0 and a bill of 0.00 are refused; a free line in a real bill is not', async (t) => {
+  const zeroQty = bill({ personId: P.ORD, visitNo: 'V-ZQ' });
+  zeroQty.lines[0] = { ...zeroQty.lines[0]!, quantity: '0', amount: '0.00' };
+  const r1 = await call('POST', '/v1/settlements', { body: zeroQty, key: 'zero-1' });
+  t.equal(r1.statusCode, 422);
+  t.match(r1.json(), { code: 'BILL_ZERO_QUANTITY', details: { line: 0 } });
+
+  const nothing = bill({ personId: P.ORD, visitNo: 'V-ZT' });
+  nothing.lines = nothing.lines.map((l) => ({ ...l, unitPrice: '0.00', amount: '0.00' }));
+  const r2 = await call('POST', '/v1/settlements', { body: nothing, key: 'zero-2' });
+  t.equal(r2.statusCode, 422);
+  t.equal(r2.json().code, 'BILL_ZERO_TOTAL');
+  t.equal(await written('zero-1') + (await written('zero-2')), 0, 'nothing written');
+  const ledger = (await call('GET', `/v1/persons/${P.ORD}/ledger?year=2026`, { as: 'ops' })).json();
+  t.equal(ledger.ledger?.inpatientAdmissions ?? 0, 0, 'no admission counted');
+
+  const withFree = bill({ personId: P.ORD, visitNo: 'V-FREE' });
+  withFree.lines.push({ itemCode: 'F001', name: '陪护床', kind: 'service', catalogClass: 'A', quantity: '1', unitPrice: '0.00', amount: '0.00' });
+  t.equal((await call('POST', '/v1/settlements', { body: withFree, key: 'zero-3' })).statusCode, 201);
+});
+
+t.test('Idempotency-Key: printable ASCII without spaces, else 400 (a key must be found again by GET …/by-key)', async (t) => {
+  for (const key of ['clé-1', 'two words', 'dup-a, dup-b', 'tab\tkey']) {
+    const r = await call('POST', '/v1/settlements', { body: bill({ personId: P.ORD, visitNo: `V-KEY-${key.length}` }), key });
+    t.equal(r.statusCode, 400, JSON.stringify(key));
+    t.equal(r.json().code, 'VALIDATION_FAILED');
+  }
+  t.equal((await call('GET', `/v1/settlements/by-key/${encodeURIComponent('clé-1')}`)).statusCode, 400, 'by-key refuses what could never be stored');
+  const ok = await call('POST', '/v1/settlements', { body: bill({ personId: P.ORD, visitNo: 'V-KEY-OK' }), key: 'HIS:2026/06#15~ok' });
+  t.equal(ok.statusCode, 201);
+  t.equal((await call('GET', `/v1/settlements/by-key/${encodeURIComponent('HIS:2026/06#15~ok')}?hospital=${H.WZ2}`)).json().id, ok.json().id);
+});
+
+t.test('a policy version id or version longer than 64 characters is POLICY_INVALID, not a database error', async (t) => {
+  const pack = (await call('GET', '/v1/policies/wenzhou-2019')).json().pack;
+  const longId = await call('POST', '/v1/policies', { body: { ...pack, id: `w-${'x'.repeat(20_000)}`, version: 'long-id', effectiveFrom: '2030-01-01' } });
+  t.equal(longId.statusCode, 422);
+  t.equal(longId.json().code, 'POLICY_INVALID');
+  const longVersion = await call('POST', '/v1/policies', { body: { ...pack, id: 'wenzhou-long', version: 'v'.repeat(65), effectiveFrom: '2030-01-01' } });
+  t.equal(longVersion.json().code, 'POLICY_INVALID');
+  const at64 = await call('POST', '/v1/policies', { body: { ...pack, id: 'w'.repeat(64), version: 'v'.repeat(64), effectiveFrom: '2030-01-01' } });
+  t.equal(at64.statusCode, 201, at64.body.slice(0, 200));
+  t.equal((await call('GET', `/v1/policies/${'w'.repeat(64)}`)).statusCode, 200, 'and can be fetched by its id');
+});
+
+t.test('hospital changes: an end of designation takes no level, and a lapsed hospital is designated again only when asked', async (t) => {
+  t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-EDGE', name: '边界医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
+  const mixed = await call('POST', '/v1/hospitals/WZ-EDGE/changes', { body: { effectiveFrom: '2022-01-01', designated: false, level: 1 } });
+  t.equal(mixed.statusCode, 400);
+  t.match(mixed.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: '/body/level' }] } });
+  const ended = await call('POST', '/v1/hospitals/WZ-EDGE/changes', { body: { effectiveFrom: '2022-01-01', designated: false } });
+  t.equal(ended.statusCode, 201);
+  t.match(ended.json(), { level: 2, designatedTo: '2021-12-31' });
+
+  const implied = await call('POST', '/v1/hospitals/WZ-EDGE/changes', { body: { effectiveFrom: '2023-01-01', level: 3 } });
+  t.equal(implied.statusCode, 409, 'a level change does not designate it again');
+  t.match(implied.json(), { code: 'HOSPITAL_CHANGE_CONFLICT', message: /designated: true/ });
+  const h = (await call('GET', '/v1/hospitals/WZ-EDGE')).json();
+  t.same([h.level, h.designatedFrom, h.designatedTo, h.periods.length], [2, '2015-01-01', '2021-12-31', 1], 'unchanged');
+
+  const again = await call('POST', '/v1/hospitals/WZ-EDGE/changes', { body: { effectiveFrom: '2023-01-01', designated: true, level: 3 } });
+  t.equal(again.statusCode, 201);
+  t.same(again.json().periods.map((p: { level: number; validFrom: string; validTo: string | null }) => [p.level, p.validFrom, p.validTo]), [[2, '2015-01-01', '2021-12-31'], [3, '2023-01-01', null]]);
+});
+
+t.test('a CSV column named like an Object.prototype member is ignored like any other extra column', async (t) => {
+  const card = '330302198505051236';
+  t.equal((await call('POST', '/v1/persons', { body: { id: 'P-CSV', name: '钱多多', idCard: card, insuredRegion: '330300', scheme: 'urban_rural_resident' } })).statusCode, 201);
+  const csv = `constructor,__proto__,id_card,category,valid_from,valid_to\n1,2,${card},tekun,2018-01-01,2018-12-31\n`;
+  const r = await call('POST', '/v1/identity-imports?batchId=csv-proto&source=civil_affairs', { body: csv, headers: { 'content-type': 'text/csv' } });
+  t.equal(r.statusCode, 201, r.body.slice(0, 200));
+  t.equal(r.json().inserted, 1);
+});
+
+t.test('HEAD of a GET route is allowed to whoever may GET it', async (t) => {
+  const head = await call('HEAD', '/v1/settlements');
+  t.equal(head.statusCode, 200);
+  t.equal((await call('HEAD', '/v1/keys', { as: { role: 'hospital', hospital: H.WZ2 } })).statusCode, 403, 'and refused to whoever may not');
+});
