@@ -7,7 +7,7 @@ import { PolicyStore } from '../services/policies.js';
 import type { SettlementHooks } from '../services/settle.js';
 import { genReqId, loggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { clientErrors, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { AppError } from './errors.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
@@ -48,6 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     bodyLimit: 5 * 1024 * 1024,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
     // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false }, plugins: [calendarDateFormat] },
   }).withTypeProvider<TypeBoxTypeProvider>();

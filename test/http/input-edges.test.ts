@@ -1,4 +1,5 @@
 import t from 'tap';
+import net from 'node:net';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P, TODAY } from '../helpers/fixtures.js';
@@ -124,4 +125,25 @@ t.test('HEAD of a GET route is allowed to whoever may GET it', async (t) => {
   const head = await call('HEAD', '/v1/settlements');
   t.equal(head.statusCode, 200);
   t.equal((await call('HEAD', '/v1/keys', { as: { role: 'hospital', hospital: H.WZ2 } })).statusCode, 403, 'and refused to whoever may not');
+});
+
+t.test('what Node’s HTTP parser refuses is answered {code, message, details} too', async (t) => {
+  const address = await ctx.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = new URL(address);
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+  const parse = (text: string) => ({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), body: JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { code: string; message: string; details: object } });
+
+  const huge = parse(await raw(`GET /v1/settlements HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(100_000)}\r\n\r\n`));
+  t.equal(huge.status, 431);
+  t.same(huge.body, { code: 'HEADERS_TOO_LARGE', message: huge.body.message, details: {} });
+  const garbage = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
+  t.equal(garbage.status, 400);
+  t.equal(garbage.body.code, 'MALFORMED_REQUEST');
 });

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
@@ -69,6 +71,26 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
   // No onSend hook runs for these: the request id header and the log line are set here.
   req.log.info({ code: wire.body.code, status: wire.status }, 'request refused');
   reply.header('x-request-id', req.id).code(wire.status).send(wire.body);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a
+ * request (a header block above Node's 16 KB limit, a request that is not HTTP/1.1, one
+ * not received in time) is answered in the same {code, message, details} shape, then
+ * the connection is closed, as Node does.
+ */
+export function clientErrors(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KB)'] as const
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'REQUEST_TIMEOUT', 'the request was not received in time'] as const
+    : [400, 'MALFORMED_REQUEST', 'the request is not well-formed HTTP/1.1'] as const;
+  this.log.info({ code, status, parserError: err.code }, 'request refused by the HTTP parser');
+  if (socket.writable) {
+    const body = JSON.stringify({ code, message, details: {} });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }
 
 export async function errorsPlugin(app: FastifyInstance): Promise<void> {
