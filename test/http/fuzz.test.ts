@@ -23,6 +23,8 @@ const { app, call } = ctx;
 
 const oddString = fc.oneof(
   fc.constantFrom('', ' ', '\u0000', 'null', '0', '-1', '1e3', 'NaN', 'Infinity', '１２３', '2026-02-30', '2026-06-10T00:00:00Z', '💊', "'; DROP TABLE settlements; --", '\\', '%s%n'),
+  // Names Object.prototype answers to: a lookup keyed by a client's string must not find them.
+  fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype'),
   fc.constantFrom('\ud800', 'a\udc00b', '\udfff\ud800', '😷', '\u202e', '\u001b[2J'),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
