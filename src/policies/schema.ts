@@ -69,7 +69,19 @@ export const CiTilt = Type.Object({ deductibleFactor: Ratio, ratioAdjust: RatioA
 export const CiDeductible = Type.Union([
   Type.Object({ kind: Type.Literal('fixed'), amount: Amount }, strict),
   /** Wenzhou: a share of last year's per-capita disposable income. */
-  Type.Object({ kind: Type.Literal('income_share'), share: Ratio, incomePrevYear: Amount }, strict),
+  Type.Object(
+    {
+      kind: Type.Literal('income_share'),
+      share: Ratio,
+      incomePrevYear: Amount,
+      /**
+       * The year incomePrevYear was measured in: a settlement of a later policy year than
+       * incomeYear + 1 still pays on it, and carries a STALE_INCOME_BASE warning saying so.
+       */
+      incomeYear: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2200 })),
+    },
+    strict,
+  ),
 ]);
 
 export const CriticalIllnessLayer = Type.Object(

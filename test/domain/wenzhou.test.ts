@@ -9,7 +9,7 @@ t.test('an ordinary patient: CI above 25,745 at 60%, and the large-expense warni
   t.equal(paid(s, 'basic'), '69580.00');
   t.equal(paid(s, 'critical_illness'), '2805.00');
   t.equal(s.patientShare.toFixed(2), '27615.00');
-  t.same(s.warnings.map((w) => w.code), ['LARGE_EXPENSE']);
+  t.same(s.warnings.map((w) => w.code), ['LARGE_EXPENSE', 'STALE_INCOME_BASE']);
 });
 
 t.test('a 低保 member in 2020: tilted CI, supplementary insurance before assistance, assistance 70%', async (t) => {
@@ -95,4 +95,15 @@ t.test('分段救助 reads the bands on the year’s running assistance base, no
   t.equal(later.ledgerAfter.assistanceBase.toFixed(2), '24507.06');
   const above = run({ pack: P, bill: bill('100000.00', { discharge: '2020-06-01' }), identities: [ident('dibao')], ledger: ledger(2020, { assistanceBase: '30000.00' }) });
   t.equal(paid(above, 'assistance'), '7130.30', 'all above 20,000: 9,507.06 × 75% = 7,130.295 → 7,130.30');
+});
+
+t.test('the CI deductible stands on 2018 income: settlements of 2020 on say so (STALE_INCOME_BASE), 2019 ones do not', async (t) => {
+  const y2019 = run({ pack: P, bill: bill('100000.00', { discharge: '2019-12-15' }) });
+  t.notOk(y2019.warnings.some((w) => w.code === 'STALE_INCOME_BASE'), '2019 is paid on 2018 income, as the notice asks');
+  const y2021 = run({ pack: P, bill: bill('100000.00', { discharge: '2021-03-01' }) });
+  const w = y2021.warnings.find((x) => x.code === 'STALE_INCOME_BASE');
+  t.same(w?.details, { incomeYear: '2018', policyYear: '2021', incomePrevYear: '51490.00' });
+  t.match(w?.message, /2018年.*51490\.00元.*2021年度应按2020年数据/);
+  const ci = y2021.layers.find((l) => l.layer === 'critical_illness');
+  t.equal(ci?.deductibleApplied?.toFixed(2), y2019.layers.find((l) => l.layer === 'critical_illness')?.deductibleApplied?.toFixed(2), 'the money is unchanged: a warning, not a new figure');
 });
