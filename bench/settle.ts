@@ -54,6 +54,7 @@ import { buildApp } from '../src/http/app.js';
 import { loadPolicyVersions } from '../src/services/bootstrap.js';
 import { fixedClock } from '../src/services/clock.js';
 import { DEMO, seedDemo } from '../src/services/demo.js';
+import { syntheticIdCard } from '../src/services/id-card.js';
 import type { RunMessage, RunResult } from './settle-client.js';
 import { engineRate, rate } from './engine-rate.js';
 
@@ -199,8 +200,9 @@ async function main(): Promise<void> {
     await loadPolicyVersions(db);
     // The demo hospital's own key: the bench settles the demo hospital's bills.
     const { apiKey: key } = await seedDemo(db);
+    const cards = Array.from({ length: PERSONS }, (_, i) => syntheticIdCard(i));
     await sql`INSERT INTO persons (id, name, id_card, insured_region, scheme)
-      SELECT 'B' || g, 'bench', '330302199001011235', ${DEMO.region}, 'urban_rural_resident' FROM generate_series(0, ${PERSONS - 1}) g`.execute(db);
+      SELECT 'B' || (g - 1), 'bench', (${cards}::text[])[g], ${DEMO.region}, 'urban_rural_resident' FROM generate_series(1, ${PERSONS}) g`.execute(db);
     await sql`INSERT INTO identities (person_id, category, valid_from) SELECT 'B' || g, 'dibao', '2020-01-01' FROM generate_series(0, ${PERSONS - 1}, 3) g`.execute(db);
     await sql`ANALYZE`.execute(db);
     const logStream = logLevel !== undefined ? pino.destination({ dest: os.devNull, sync: true }) : undefined;

@@ -45,10 +45,10 @@ function progress(label: string): (done: number, total: number) => void {
 
 await withCliDb(async (db) => {
   const text = await readFile(file, 'utf8');
-  const rows = rowsFromCsv(text);
+  const { rows, rowNumbers } = rowsFromCsv(text);
   console.error(`${file}: ${rows.length} rows, batch ${batchId}, source ${source}`);
   const started = Date.now();
-  const report = await importIdentities(db, new PolicyStore(db), cliActor(), { batchId, source, rows }, { onProgress: progress('inserting') });
+  const report = await importIdentities(db, new PolicyStore(db), cliActor(), { batchId, source, rows, rowNumbers }, { onProgress: progress('inserting') });
   const verb = report.replayed ? 'already imported' : 'imported';
   console.log(`${verb}: batch ${report.batchId}: ${report.rows} rows, ${report.inserted} new windows, ${report.closed} closed, ${report.unchanged} unchanged (${Date.now() - started} ms)`);
 });

@@ -30,7 +30,8 @@ export async function seedDemo(db: Db): Promise<{ apiKey: string; adminKey: stri
   const inserted = await db
     .insertInto('persons')
     .values({ id: DEMO.personId, name: '张示范 (demo)', id_card: '330302199001011235', insured_region: DEMO.region, scheme: 'urban_rural_resident' })
-    .onConflict((oc) => oc.column('id').doNothing())
+    // Already there (an earlier start), or the card is someone else's: leave it.
+    .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) {
     await db

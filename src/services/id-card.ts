@@ -25,5 +25,26 @@ export function idCardProblem(idCard: string): string | null {
   return null;
 }
 
-/** The stored form: upper-case X. */
-export const normaliseIdCard = (idCard: string): string => idCard.trim().toUpperCase();
+/**
+ * The stored form: 18 characters, upper-case X. An old 15-digit card (issued before
+ * 1999: six region digits, a two-digit birth year of the 1900s, month, day, a
+ * three-digit sequence, no check digit) becomes the 18-character number that replaced
+ * it: "19" inserted before the year and the MOD 11-2 check character appended.
+ */
+export function normaliseIdCard(idCard: string): string {
+  const s = idCard.trim().toUpperCase();
+  if (!/^\d{15}$/.test(s)) return s;
+  const first17 = `${s.slice(0, 6)}19${s.slice(6)}`;
+  return first17 + idCardCheckChar(first17);
+}
+
+/**
+ * The n-th of ten million valid, made-up ID-card numbers (region 34xxxx, born
+ * 1990-01-01), for seeding tests and benchmarks, where every person needs a card of
+ * its own.
+ */
+export function syntheticIdCard(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n >= 10_000_000) throw new RangeError(`syntheticIdCard: ${n} is not in 0 … 9,999,999`);
+  const first17 = `34${String(Math.floor(n / 1000)).padStart(4, '0')}19900101${String(n % 1000).padStart(3, '0')}`;
+  return first17 + idCardCheckChar(first17);
+}

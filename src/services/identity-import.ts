@@ -1,14 +1,15 @@
 import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
-import { closeWindows, findImport, insertImport, insertWindows, lockBatch, lockPersonsByIdCard, windowsOf } from '../db/repositories/identities.js';
+import { activeSettlementsSince, closeWindows, findImport, insertImport, insertWindows, lockBatch, lockPersonsByIdCard, windowsOf } from '../db/repositories/identities.js';
 import { own } from '../domain/own.js';
 import { AppError } from '../http/errors.js';
 import type { ImportReport } from '../http/schemas/imports.js';
 import { auditEntry, type Actor } from './actor.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { normaliseIdCard } from './id-card.js';
-import { planImport, type ImportRow } from './identity-plan.js';
+import { planImport, type ImportPlan, type ImportRow, type StoredWindow } from './identity-plan.js';
+import { addDays } from './dates.js';
 import type { PolicyStore } from './policies.js';
 
 /*
@@ -27,6 +28,8 @@ export interface ImportInput {
   batchId: string;
   source: string;
   rows: ImportRow[];
+  /** How errors number the rows (CSV: line numbers, see rowsFromCsv); not part of the content hash. */
+  rowNumbers?: number[];
 }
 
 export interface ImportOptions {
@@ -38,21 +41,30 @@ const COLUMNS: Record<string, keyof ImportRow> = {
   id_card: 'idCard', idcard: 'idCard', category: 'category', valid_from: 'validFrom', validfrom: 'validFrom', valid_to: 'validTo', validto: 'validTo',
 };
 
-/** CSV with a header row (id_card, category, valid_from, valid_to; other columns are ignored), UTF-8, optional BOM. */
-export function rowsFromCsv(text: string): ImportRow[] {
-  let records: Array<Record<string, string>>;
+/**
+ * CSV with a header row (id_card, category, valid_from, valid_to; other columns are
+ * ignored), UTF-8, optional BOM. Blank lines are skipped; `rowNumbers` gives each row's
+ * number as errors report it: its line in the file minus one (the header line), the last
+ * line for a quoted field that spans lines.
+ */
+export function rowsFromCsv(text: string): { rows: ImportRow[]; rowNumbers: number[] } {
+  let parsed: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
-    records = parse(text, {
-      bom: true, skip_empty_lines: true, trim: true,
+    parsed = parse(text, {
+      bom: true, skip_empty_lines: true, trim: true, info: true,
       columns: (header: string[]) => header.map((h) => own(COLUMNS, h.trim().toLowerCase()) ?? `_${h}`),
     });
   } catch (e) {
     throw new AppError('MALFORMED_CSV', `CSV: ${(e as Error).message}`, {});
   }
+  const records = parsed.map((p) => p.record);
   if (records.length === 0) throw new AppError('MALFORMED_CSV', 'CSV: no data rows', {});
   const missing = ['idCard', 'category', 'validFrom'].filter((c) => !(c in records[0]!));
   if (missing.length > 0) throw new AppError('MALFORMED_CSV', `CSV: missing column(s) ${missing.join(', ')} (header: id_card,category,valid_from,valid_to)`, { missing });
-  return records.map((r) => ({ idCard: r.idCard ?? '', category: r.category ?? '', validFrom: r.validFrom ?? '', validTo: r.validTo ? r.validTo : null }));
+  return {
+    rows: records.map((r) => ({ idCard: r.idCard ?? '', category: r.category ?? '', validFrom: r.validFrom ?? '', validTo: r.validTo ? r.validTo : null })),
+    rowNumbers: parsed.map((p) => p.info.lines - 1),
+  };
 }
 
 export const normaliseRows = (rows: Array<{ idCard: string; category: string; validFrom: string; validTo?: string | null }>): ImportRow[] =>
@@ -84,7 +96,8 @@ export async function importIdentities(db: Db, policies: PolicyStore, by: Actor,
     const persons = await lockPersonsByIdCard(trx, [...new Set(rows.map((r) => r.idCard))]);
     const byCard = new Map<string, string[]>();
     for (const p of persons) byCard.set(p.id_card, [...(byCard.get(p.id_card) ?? []), p.id]);
-    const plan = planImport(rows, known, byCard, await windowsOf(trx, [...new Set(persons.map((p) => p.id))]));
+    const stored = await windowsOf(trx, [...new Set(persons.map((p) => p.id))]);
+    const plan = planImport(rows, known, byCard, stored, input.rowNumbers);
     if (plan.errors.length > 0) {
       throw new AppError('IMPORT_REJECTED', `batch ${input.batchId}: ${plan.errors.length} of ${rows.length} rows refused; nothing was imported`, {
         batchId: input.batchId, rows: rows.length, errorCount: plan.errors.length, errors: plan.errors.slice(0, MAX_ERRORS),
@@ -96,12 +109,37 @@ export async function importIdentities(db: Db, policies: PolicyStore, by: Actor,
       opts.onProgress?.(Math.min(i + CHUNK, plan.inserts.length), plan.inserts.length);
     }
     const counts = { rows: rows.length, inserted: plan.inserts.length, closed: plan.closes.length, unchanged: plan.unchanged };
-    const report = { batchId: input.batchId, source: input.source, contentHash: hash, ...counts, createdAt: '' };
+    // Settlements already made with the identities as they were: named for review, never changed here.
+    const review = await activeSettlementsSince(trx, changedSince(plan, stored), MAX_REVIEW);
+    const report = {
+      batchId: input.batchId, source: input.source, contentHash: hash, ...counts, createdAt: '',
+      settlementsToReview: review.items, settlementsToReviewCount: review.count,
+    };
     const createdAt = await insertImport(trx, { batch_id: input.batchId, source: input.source, content_hash: hash, report, key_id: by.keyId });
     report.createdAt = new Date(createdAt).toISOString();
-    await insertAudit(trx, auditEntry(by, 'identities.import', 'identity_import', input.batchId, { source: input.source, contentHash: hash, ...counts }));
+    await insertAudit(trx, auditEntry(by, 'identities.import', 'identity_import', input.batchId, { source: input.source, contentHash: hash, ...counts, settlementsToReview: review.count }));
     return report;
   });
+}
+
+/** Settlements an import names for review at most (the count says how many there are). */
+const MAX_REVIEW = 1000;
+
+/**
+ * Per person, the earliest date from which its identity windows read differently after
+ * the plan: a closed window from the day after its new end, a new window from its start.
+ */
+function changedSince(plan: ImportPlan, stored: readonly StoredWindow[]): Map<string, string> {
+  const personOf = new Map(stored.map((w) => [w.id, w.personId]));
+  const since = new Map<string, string>();
+  const note = (personId: string | undefined, date: string) => {
+    if (personId === undefined) throw new Error('a closed identity window belongs to no person read for the import');
+    const was = since.get(personId);
+    if (was === undefined || date < was) since.set(personId, date);
+  };
+  for (const c of plan.closes) note(personOf.get(c.id), addDays(c.validTo, 1));
+  for (const w of plan.inserts) note(w.personId, w.validFrom);
+  return since;
 }
 
 export async function getImport(db: Db, batchId: string): Promise<ImportReport> {

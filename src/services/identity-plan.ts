@@ -35,7 +35,7 @@ export interface StoredWindow {
 export type RowErrorCode = 'ROW_INVALID' | 'ID_CARD_INVALID' | 'UNKNOWN_CATEGORY' | 'WINDOW_INVERTED' | 'UNKNOWN_PERSON' | 'AMBIGUOUS_PERSON' | 'WINDOW_OVERLAP';
 
 export interface RowError {
-  /** 1-based data row (CSV: the line after the header is row 1). */
+  /** 1-based data row (CSV: the row's line in the file minus one, blank lines counted; see rowsFromCsv). */
   row: number;
   field: string;
   code: RowErrorCode;
@@ -63,11 +63,18 @@ function rowProblem(r: ImportRow, known: ReadonlySet<string>): Omit<RowError, 'r
   return null;
 }
 
-export function planImport(rows: readonly ImportRow[], known: ReadonlySet<string>, personsByIdCard: ReadonlyMap<string, string[]>, stored: readonly StoredWindow[]): ImportPlan {
+export function planImport(
+  rows: readonly ImportRow[],
+  known: ReadonlySet<string>,
+  personsByIdCard: ReadonlyMap<string, string[]>,
+  stored: readonly StoredWindow[],
+  /** The number each row is reported by (CSV line numbers); default its 1-based position. */
+  rowNumbers?: readonly number[],
+): ImportPlan {
   const plan: ImportPlan = { errors: [], inserts: [], closes: [], unchanged: 0 };
   const groups = new Map<string, Array<{ row: number; personId: string; r: ImportRow }>>();
   rows.forEach((r, i) => {
-    const row = i + 1;
+    const row = rowNumbers?.[i] ?? i + 1;
     const p = rowProblem(r, known);
     if (p) return void plan.errors.push({ row, ...p });
     const persons = personsByIdCard.get(r.idCard) ?? [];

@@ -1,12 +1,13 @@
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
 import { findPerson, findPersonsByIdCard, identitiesOf, insertPerson } from '../db/repositories/persons.js';
-import { startOfNextMonthUnlessFirst } from '../domain/identity.js';
+import { effectiveStarts } from '../domain/identity.js';
 import { inForce, regionFallbacks } from '../domain/select.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { Person, PersonCreate, PersonLookup } from '../http/schemas/persons.js';
 import { maskIdNumber, maskName } from '../slip/mask.js';
 import { auditEntry, type Actor } from './actor.js';
+import { isUniqueViolation } from './db-errors.js';
 import type { Clock } from './clock.js';
 import { idCardProblem, normaliseIdCard } from './id-card.js';
 import type { PolicyStore } from './policies.js';
@@ -16,13 +17,29 @@ export async function createPerson(db: Db, by: Actor, req: PersonCreate): Promis
   const problem = idCardProblem(idCard);
   if (problem) throw new AppError('ID_CARD_INVALID', `ID-card number ${problem}`, { field: 'idCard' });
   await db.transaction().execute(async (trx) => {
-    if (!(await insertPerson(trx, { id: req.id, name: req.name, id_card: idCard, insured_region: req.insuredRegion, scheme: req.scheme }))) {
+    // One person per ID card: a second one would keep a ledger of its own (a deductible
+    // paid twice, caps split) and make every identity row for the card ambiguous.
+    const holder = (await findPersonsByIdCard(trx, idCard))[0];
+    if (holder) throw cardTaken(idCard, holder.id);
+    const inserted = await insertPerson(trx, { id: req.id, name: req.name, id_card: idCard, insured_region: req.insuredRegion, scheme: req.scheme }).catch(async (e: unknown) => {
+      // Registered by a concurrent request between the look-up and the insert.
+      if (isUniqueViolation(e, 'persons_id_card_key')) throw cardTaken(idCard, null);
+      throw e;
+    });
+    if (!inserted) {
       throw new AppError('PERSON_EXISTS', `person ${req.id} is already registered`, { personId: req.id });
     }
     // The audit detail never holds the name or the full ID-card number.
     await insertAudit(trx, auditEntry(by, 'person.create', 'person', req.id, { idCard: maskIdNumber(idCard), insuredRegion: req.insuredRegion, scheme: req.scheme }));
   });
   return getPerson(db, req.id);
+}
+
+function cardTaken(idCard: string, personId: string | null): AppError {
+  return new AppError('PERSON_EXISTS', `ID-card number ${maskIdNumber(idCard)} is already registered${personId ? ` as person ${personId}` : ''}`, {
+    personId,
+    idCard: maskIdNumber(idCard),
+  });
 }
 
 export async function getPerson(db: Db, id: string): Promise<Person> {
@@ -56,11 +73,11 @@ export async function lookupPersons(db: Db, policies: PolicyStore, clock: Clock,
     await insertAudit(trx, auditEntry(by, 'person.lookup', 'person', persons.map((p) => p.id).join(',') || `idcard:${maskIdNumber(idCard)}`, { matches: persons.length }));
     return {
       items: persons.map((p) => {
-        const nextMonth = deferred(p.insured_region);
-        const categories = ids
-          .filter((i) => i.person_id === p.id)
-          .filter((i) => (nextMonth ? startOfNextMonthUnlessFirst(i.valid_from) : i.valid_from) <= today && (i.valid_to === null || today <= i.valid_to))
-          .map((i) => ({ category: i.category, validFrom: i.valid_from, validTo: i.valid_to }));
+        // The engine's own reading of when each window takes effect: a window that
+        // continues an earlier one of its category (a correction) is not deferred again.
+        const windows = ids.filter((i) => i.person_id === p.id).map((i) => ({ category: i.category, validFrom: i.valid_from, validTo: i.valid_to }));
+        const starts = effectiveStarts(windows, deferred(p.insured_region));
+        const categories = windows.filter((w) => starts.get(w)! <= today && (w.validTo === null || today <= w.validTo));
         return { personId: p.id, name: maskName(p.name), categories };
       }),
     };

@@ -1,5 +1,6 @@
 import type { Db } from '../../src/db/database.js';
 import type { SettleRequest } from '../../src/http/schemas/settlements.js';
+import { syntheticIdCard } from '../../src/services/id-card.js';
 
 /*
  * Reference data every HTTP/service test file starts with (each file has its own
@@ -47,9 +48,12 @@ export async function seedReference(db: Db): Promise<void> {
     .execute();
 }
 
+/** Persons added by addPerson in this test process: each gets an ID card of its own. */
+let addedPersons = 0;
+
 /** Adds a person with optional identities (for tests that need many fresh people). */
 export async function addPerson(db: Db, id: string, categories: string[] = []): Promise<void> {
-  await db.insertInto('persons').values({ id, name: '测试', id_card: '330302199001011235', insured_region: '330300', scheme: 'urban_rural_resident' }).execute();
+  await db.insertInto('persons').values({ id, name: '测试', id_card: syntheticIdCard(addedPersons++), insured_region: '330300', scheme: 'urban_rural_resident' }).execute();
   if (categories.length > 0) {
     await db.insertInto('identities').values(categories.map((category) => ({ person_id: id, category, valid_from: '2020-01-01', valid_to: null }))).execute();
   }

@@ -147,3 +147,64 @@ t.test('what Node’s HTTP parser refuses is answered {code, message, details} t
   t.equal(garbage.status, 400);
   t.equal(garbage.body.code, 'MALFORMED_REQUEST');
 });
+
+t.test('one person per ID card: a second registration is 409 naming the first; a 15-digit card is stored as its 18-digit successor', async (t) => {
+  const card = '330302198001010019';
+  const person = (id: string, idCard: string) => ({ id, name: '孙重复', idCard, insuredRegion: '330300', scheme: 'urban_rural_resident' });
+  t.equal((await call('POST', '/v1/persons', { body: person('P-DUP-1', card) })).statusCode, 201);
+  const again = await call('POST', '/v1/persons', { body: person('P-DUP-2', card) });
+  t.equal(again.statusCode, 409);
+  t.match(again.json(), { code: 'PERSON_EXISTS', details: { personId: 'P-DUP-1', idCard: /\*/ } });
+  t.notMatch(again.body, card, 'the full number is not echoed');
+  const both = await Promise.all(['P-RACE-1', 'P-RACE-2'].map((id) => call('POST', '/v1/persons', { body: person(id, '330302198001010027') })));
+  t.same(both.map((r) => r.statusCode).sort(), [201, 409], 'two at once: one is registered');
+
+  // 330302 800101 071: born 1980-01-01, sequence 071 → 330302 1980 0101 071 + check digit.
+  const old = await call('POST', '/v1/persons', { body: person('P-OLD', '330302800101071') });
+  t.equal(old.statusCode, 201, old.body.slice(0, 200));
+  t.equal(old.json().idCard, '330302198001010713');
+  const found = await call('GET', '/v1/persons?idCard=330302800101071', { as: { role: 'hospital', hospital: H.WZ2 } });
+  t.same(found.json().items.map((i: { personId: string }) => i.personId), ['P-OLD'], 'the look-up takes the old number too');
+  t.equal((await call('POST', '/v1/persons', { body: person('P-OLD-2', '330302198001010713') })).statusCode, 409, 'and it is the same card');
+});
+
+t.test('CSV import errors name the row by its line in the file, blank lines counted', async (t) => {
+  const card = '330302198505051236';
+  const csv = `id_card,category,valid_from,valid_to\n${card},dibao,2026-01-01,\n\n\n${card},tekun,2026-13-01,\n`;
+  const r = await call('POST', '/v1/identity-imports?batchId=csv-lines&source=civil_affairs', { body: csv, headers: { 'content-type': 'text/csv' } });
+  t.equal(r.json().code, 'IMPORT_REJECTED');
+  t.same(r.json().details.errors.map((e: { row: number }) => e.row), [4], 'line 5 of the file, the 4th after the header');
+});
+
+t.test('an identity import names the active settlements it changes the footing of, and changes none of them', async (t) => {
+  const card = '330302199203030012';
+  t.equal((await call('POST', '/v1/persons', { body: { id: 'P-REVIEW', name: '周复核', idCard: card, insuredRegion: '330300', scheme: 'urban_rural_resident' } })).statusCode, 201);
+  const granted = await call('POST', '/v1/identity-imports', { body: { batchId: 'rv-1', source: 'civil_affairs', rows: [{ idCard: card, category: 'dibao', validFrom: '2026-01-01' }] } });
+  t.match(granted.json(), { inserted: 1, settlementsToReview: [], settlementsToReviewCount: 0 });
+  const s = await call('POST', '/v1/settlements', { body: bill({ personId: 'P-REVIEW', visitNo: 'V-REVIEW', admissionDate: '2026-05-01', dischargeDate: '2026-05-10' }), key: 'review-1' });
+  t.equal(s.json().settlement.identity.used, 'dibao');
+
+  const later = await call('POST', '/v1/identity-imports', { body: { batchId: 'rv-2', source: 'civil_affairs', rows: [{ idCard: card, category: 'tekun', validFrom: '2026-07-01' }] } });
+  t.match(later.json(), { inserted: 1, settlementsToReview: [], settlementsToReviewCount: 0 }, 'a window starting after the settled visit changes nothing it relied on');
+  const ended = await call('POST', '/v1/identity-imports', { body: { batchId: 'rv-3', source: 'civil_affairs', rows: [{ idCard: card, category: 'dibao', validFrom: '2026-01-01', validTo: '2026-04-30' }] } });
+  t.equal(ended.statusCode, 201);
+  t.same(ended.json().settlementsToReview, [{ settlementId: s.json().id, personId: 'P-REVIEW', hospitalCode: H.WZ2, visitNo: 'V-REVIEW', decidingDate: '2026-05-10', identityUsed: 'dibao' }]);
+  t.equal(ended.json().settlementsToReviewCount, 1);
+  t.equal((await call('GET', `/v1/settlements/${s.json().id}`)).json().status, 'active', 'the settlement itself is untouched');
+  t.same((await call('GET', '/v1/identity-imports/rv-3')).json().settlementsToReview.map((x: { visitNo: string }) => x.visitNo), ['V-REVIEW'], 'the stored report says the same');
+  const audit = await sql<{ detail: { settlementsToReview: number } }>`SELECT detail FROM audit_log WHERE action = 'identities.import' AND target_id = 'rv-3'`.execute(db);
+  t.equal(audit.rows[0]!.detail.settlementsToReview, 1, 'and the audit row counts them');
+});
+
+t.test('the HIS look-up reads a corrected identity window as the settlement does (next-month rule)', async (t) => {
+  const card = '33030219920404001x';
+  t.equal((await call('POST', '/v1/persons', { body: { id: 'P-CORR', name: '吴更正', idCard: card, insuredRegion: '330300', scheme: 'urban_rural_resident' } })).statusCode, 201);
+  await call('POST', '/v1/identity-imports', { body: { batchId: 'corr-1', source: 'civil_affairs', rows: [{ idCard: card, category: 'dibao', validFrom: '2026-01-01' }] } });
+  // A correction: the same identity from 2026-06-10, which closes the first window on 06-09.
+  const corr = await call('POST', '/v1/identity-imports', { body: { batchId: 'corr-2', source: 'civil_affairs', rows: [{ idCard: card, category: 'dibao', validFrom: '2026-06-10' }] } });
+  t.match(corr.json(), { inserted: 1, closed: 1 });
+  const look = await call('GET', `/v1/persons?idCard=${card}`, { as: { role: 'hospital', hospital: H.WZ2 } });
+  t.same(look.json().items[0].categories.map((c: { category: string }) => c.category), ['dibao'], `today (${TODAY}) the look-up shows 低保, without a month's gap`);
+  const preview = await call('POST', '/v1/settlements/preview', { body: bill({ personId: 'P-CORR', admissionDate: '2026-06-12', dischargeDate: TODAY }) });
+  t.equal(preview.json().settlement.identity.used, 'dibao', 'as the settlement does');
+});

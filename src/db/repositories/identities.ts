@@ -65,3 +65,21 @@ export async function insertWindows(
     FROM unnest(${rows.map((r) => r.personId)}::text[], ${rows.map((r) => r.category)}::text[],
                 ${rows.map((r) => r.validFrom)}::date[], ${rows.map((r) => r.validTo)}::date[]) AS x(person_id, category, valid_from, valid_to)`.execute(trx);
 }
+
+/**
+ * Active settlements of the given persons decided on or after each person's date, oldest
+ * first (at most `limit`), and how many there are in all: those computed with identity
+ * windows an import has since changed.
+ */
+export async function activeSettlementsSince(q: Q, since: ReadonlyMap<string, string>, limit: number) {
+  if (since.size === 0) return { items: [], count: 0 };
+  const r = await sql<{ settlementId: string; personId: string; hospitalCode: string; visitNo: string; decidingDate: string; identityUsed: string | null; count: string }>`
+    SELECT s.id::text AS "settlementId", s.person_id AS "personId", h.code AS "hospitalCode", s.visit_no AS "visitNo",
+      s.deciding_date AS "decidingDate", s.identity_used AS "identityUsed", count(*) OVER () AS count
+    FROM unnest(${[...since.keys()]}::text[], ${[...since.values()]}::date[]) AS c(person_id, since)
+    JOIN settlements s ON s.person_id = c.person_id AND s.deciding_date >= c.since AND s.kind = 'settlement' AND s.reversed_by_id IS NULL
+    JOIN hospitals h ON h.id = s.hospital_id
+    ORDER BY s.deciding_date, s.id
+    LIMIT ${limit}`.execute(q);
+  return { items: r.rows.map(({ count: _c, ...row }) => row), count: Number(r.rows[0]?.count ?? 0) };
+}

@@ -34,7 +34,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
       if (typeof req.body === 'string') {
         const { batchId, source } = req.query;
         if (!batchId || !source) throw new AppError('VALIDATION_FAILED', 'a CSV import needs ?batchId= and ?source=', { errors: [{ path: '/querystring', message: 'batchId and source are required with text/csv' }] });
-        input = { batchId, source, rows: rowsFromCsv(req.body) };
+        input = { batchId, source, ...rowsFromCsv(req.body) };
       } else {
         const body = req.body as ImportJson;
         input = { batchId: body.batchId, source: body.source, rows: body.rows.map((r) => ({ ...r, validTo: r.validTo ?? null })) };

@@ -36,6 +36,15 @@ export const ImportReportSchema = Type.Object(
     unchanged: Type.Integer({ description: 'rows already stored exactly so' }),
     createdAt: Type.String({ format: 'date-time' }),
     replayed: Type.Optional(Type.Boolean({ description: 'true when this batch id was imported before with the same content' })),
+    settlementsToReview: Type.Optional(Type.Array(
+      Type.Object({ settlementId: Type.String(), personId: Type.String(), hospitalCode: Type.String(), visitNo: Type.String(), decidingDate: DateS, identityUsed: Type.Union([Type.String(), Type.Null()]) }),
+      {
+        description: 'active settlements decided on or after a date whose identity windows this batch changed (at most 1,000, oldest first): '
+          + 'they were computed with the identities as they were; preview each again and, where the figures differ, reverse and settle it again. '
+          + 'Absent in reports stored before 2026-12-02.',
+      },
+    )),
+    settlementsToReviewCount: Type.Optional(Type.Integer({ description: 'how many such settlements there are in all' })),
   },
   { $id: 'IdentityImportReport' },
 );

@@ -8,7 +8,7 @@ export const PersonCreateSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'insured person id (参保人编号)' }),
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    idCard: Type.String({ minLength: 18, maxLength: 18, description: 'resident ID-card number (GB 11643, checked)' }),
+    idCard: Type.String({ minLength: 15, maxLength: 18, description: 'resident ID-card number (GB 11643, checked); an old 15-digit number is stored as the 18-character one that replaced it' }),
     insuredRegion: Type.String({ pattern: '^\\d{6}$' }),
     scheme: Scheme,
   },
