@@ -11,10 +11,12 @@ const MASK = '*';
  * Name rule: the first and the last character stay, every character between them is
  * masked (张三丰 → 张*丰, 欧阳明日 → 欧**日). A two-character name keeps its
  * first character (李四 → 李*). A one-character name is masked whole (*), since showing
- * it would show everything. Surrounding blanks are dropped first.
+ * it would show everything. Blanks and invisible characters anywhere in the name are
+ * dropped first: 张　三 (a full-width space lining up a two-character name) is 张*, not
+ * 张*三 with only the space masked.
  */
 export function maskName(name: string): string {
-  const chars = Array.from(name.trim());
+  const chars = Array.from(name.replace(/[\p{Cc}\p{Cf}\p{Z}\s]+/gu, ''));
   if (chars.length === 0) return '';
   if (chars.length === 1) return MASK;
   if (chars.length === 2) return chars[0] + MASK;

@@ -54,8 +54,10 @@ class Layout {
     this.doc.addPage();
     this.y = MARGIN_Y;
     if (this.reversed) this.watermark();
-    this.font(false, 8, '#333').text(this.continued, this.left, this.y, { width: this.width, lineBreak: false });
-    this.y += 12;
+    // The header may wrap (a long hospital name, the settlement id): the rule goes below all of it.
+    const headerHeight = this.measure(this.continued, false, 8, this.width);
+    this.font(false, 8, '#333').text(this.continued, this.left, this.y, { width: this.width });
+    this.y += headerHeight + 3;
     this.rule(0.6);
     this.y += 3;
   }

@@ -30,14 +30,19 @@ export function textWidth(s: string): number {
 
 const NO_LINE_START = /^[，。、；：！？）》」』】%,.;:!?)]$/u;
 
+const WORD_CHAR = /^[A-Za-z0-9.]$/;
+
 /**
  * What moves down with closing punctuation that does not fit: the punctuation already at
- * the end of the line and the character before it. Nothing when that would empty the line.
+ * the end of the line and the character before it, or the whole number or Latin word
+ * before it (70%, 6282.50: a figure is never cut in two). Nothing when that would empty
+ * the line.
  */
 function carriedTail(line: string): string {
   const chars = Array.from(line);
   let i = chars.length - 1;
   while (i > 0 && NO_LINE_START.test(chars[i] ?? '')) i--;
+  while (i > 0 && WORD_CHAR.test(chars[i] ?? '') && WORD_CHAR.test(chars[i - 1] ?? '')) i--;
   return i > 0 ? chars.slice(i).join('') : '';
 }
 

@@ -2,6 +2,7 @@ import t from 'tap';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { mintApiKey } from '../../src/services/api-keys.js';
 import { textWidth } from '../../src/slip/width.js';
+import { negotiate } from '../../src/http/routes/slip.js';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P } from '../helpers/fixtures.js';
 
@@ -108,4 +109,13 @@ t.test('the slip names the hospital as it was on the discharge date, not as a la
   t.notMatch(text, '温州新院区医院', 'not the name from 2030');
   const html = (await call('GET', `/v1/settlements/${s.id}/slip`, { headers: { accept: 'text/html' } })).body;
   t.match(html, '温州三级医院');
+});
+
+t.test('Accept: the most specific range decides each format (text/html;q=0 refuses HTML beside */*)', async (t) => {
+  t.equal(negotiate('text/html;q=0, */*;q=0.1'), 'pdf');
+  t.equal(negotiate('text/*;q=0.5, text/html;q=0, application/pdf;q=0.4'), 'text');
+  t.equal(negotiate('*/*'), 'html');
+  t.equal(negotiate('text/html;q=0, application/pdf;q=0, text/plain;q=0, */*'), null);
+  const r = await call('GET', `/v1/settlements/${rec.id}/slip`, { headers: { accept: 'text/html;q=0, */*;q=0.1' } });
+  t.match(r.headers['content-type'], /^application\/pdf/);
 });

@@ -11,6 +11,10 @@ t.test('a name keeps its first and last character', async (t) => {
   // A character outside the BMP is one character, not two UTF-16 halves.
   t.equal(maskName('𠮷野家'), '𠮷*家');
   t.equal(maskName('李𠮷'), '李*');
+  // Blanks or invisible characters inside a name (a full-width space lining up two
+  // characters, a zero-width space) are not characters of the name: nothing is shown in full.
+  for (const spaced of ['张　三', '张 三', '张\u200b三', '张\t三', '张\u00a0三']) t.equal(maskName(spaced), '张*', JSON.stringify(spaced));
+  t.equal(maskName('欧阳 明日'), '欧**日');
 });
 
 t.test('a resident ID card keeps its first 6 and last 4 characters', async (t) => {

@@ -59,3 +59,19 @@ t.test('a slip too long for one page continues on a second page instead of being
   t.ok(parsed.text.includes('请核对金额'), 'footer printed');
   t.ok(parsed.text.includes('（续） 结算单号：JS202611230001'), 'the second page says whose slip it continues');
 });
+
+t.test('a continuation header that wraps (a long hospital name) keeps the second page’s content below it', async (t) => {
+  const base = sampleSlip();
+  const funds = Array.from({ length: 14 }, (_, i) => ({ ...base.funds[i % 3]!, fundCode: `9${String(i).padStart(5, '0')}` }));
+  const name = '温州医科大学附属第二医院育英儿童医院浙江省儿童医院温州分院（瓯江口院区）';
+  const pdf = await renderSlipPdf(sampleSlip({ funds, hospital: { ...base.hospital, name } }));
+  const doc = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise;
+  t.equal(doc.numPages, 2);
+  const items = (await (await doc.getPage(2)).getTextContent()).items.flatMap((it) => ('str' in it && it.str.trim() !== '' ? [{ str: it.str, y: it.transform[5] as number }] : []));
+  await doc.destroy();
+  // PDF y grows upwards. The header ends with the line that says （续）; the content follows.
+  const lastHeaderLine = items.find((it) => it.str.includes('（续）'))!.y;
+  t.ok(items.some((it) => it.str.includes(name.slice(0, 10)) && it.y > lastHeaderLine + 5), 'the header wraps: the hospital name is on a line above');
+  const firstBelow = Math.max(...items.filter((it) => it.y < lastHeaderLine - 0.5).map((it) => it.y));
+  t.ok(lastHeaderLine - firstBelow >= 10, `the content starts a full line below the header’s last line (${(lastHeaderLine - firstBelow).toFixed(1)} pt)`);
+});

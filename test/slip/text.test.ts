@@ -16,6 +16,8 @@ t.test('Han characters and ambiguous symbols take two columns', async (t) => {
 t.test('wrapping never exceeds the width and keeps every visible character', async (t) => {
   t.same(wrap('起付线800.00元，政策范围内按70%支付', 10), ['起付线', '800.00元，', '政策范围内', '按70%支付']);
   t.same(wrap('', 10), ['']);
+  // Punctuation that may not start a line takes the whole figure before it down, never half of it.
+  t.same(wrap('元按70%，支付', 7), ['元按', '70%，支', '付']);
   t.same(wrap('a\tb\nc\u200bd', 10), ['a b c d']);
   t.throws(() => wrap('x', 1), RangeError);
 });

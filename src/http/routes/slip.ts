@@ -30,19 +30,29 @@ const SlipQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** The format Accept prefers (q-values honoured, ties by our order); null when none is acceptable. */
+/**
+ * The format Accept prefers, null when none is acceptable. Each format takes the q-value
+ * of the most specific range that matches it (RFC 9110 §12.5.1: text/html;q=0 refuses
+ * HTML even beside the any-type wildcard); the highest q wins, ties by our order.
+ */
 export function negotiate(accept: string | undefined): Format | null {
   if (!accept || accept.trim() === '') return 'html';
-  let best: { format: Format; q: number } | null = null;
-  for (const part of accept.split(',')) {
+  const ranges = accept.split(',').map((part) => {
     const [range = '', ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
     const qParam = params.find((p) => p.startsWith('q='));
     const q = qParam ? Number(qParam.slice(2)) : 1;
-    if (!(q > 0)) continue;
-    for (const [format, type] of Object.entries(FORMATS) as Array<[Format, string]>) {
-      const matches = range === type || range === '*/*' || range === `${type.split('/')[0]}/*`;
-      if (matches && (best === null || q > best.q)) best = { format, q };
+    return { range, q: Number.isFinite(q) ? q : 0 };
+  });
+  let best: { format: Format; q: number } | null = null;
+  for (const [format, type] of Object.entries(FORMATS) as Array<[Format, string]>) {
+    const specificity = (range: string) => (range === type ? 3 : range === `${type.split('/')[0]}/*` ? 2 : range === '*/*' ? 1 : 0);
+    let q = 0;
+    let most = 0;
+    for (const r of ranges) {
+      const s = specificity(r.range);
+      if (s > most) [most, q] = [s, r.q];
     }
+    if (q > 0 && (best === null || q > best.q)) best = { format, q };
   }
   return best?.format ?? null;
 }
