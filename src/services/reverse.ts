@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { lockLedger } from '../db/repositories/ledgers.js';
-import { findSettlement, insertSettlement, linkReversal, lockSettlement } from '../db/repositories/settlements.js';
-import { applyDelta, emptyLedger, ledgerDelta, negateDelta } from '../domain/ledger.js';
+import { findSettlement, insertSettlement, laterActiveSettlements, linkReversal, lockSettlement } from '../db/repositories/settlements.js';
+import { applyDelta, emptyLedger, ledgerDelta, ledgersEqual, negateDelta } from '../domain/ledger.js';
 import { Money, fmt } from '../domain/money.js';
 import { ledgerFromWire, ledgerToWire, type SettlementWire } from '../domain/wire.js';
 import { AppError, notFound } from '../http/errors.js';
@@ -18,9 +18,14 @@ const neg = (s: string): string => {
 
 /**
  * 结算撤销: a new reversal row with equal and opposite amounts, linked to the original;
- * the ledger loses exactly the original's delta (later settlements keep their figures).
- * The original row is locked first, so two reversals of one settlement serialise and the
- * second answers ALREADY_REVERSED.
+ * the ledger loses exactly the original's delta. The original row is locked first, so
+ * two reversals of one settlement serialise and the second answers ALREADY_REVERSED.
+ *
+ * Only the settlement the person's ledger of that year last took may be reversed (its
+ * ledger is exactly as the settlement left it): later settlements were computed on top
+ * of it (its deductible borne, its base in the bands, its admission counted), so taking
+ * it out from under them and settling the visit again would count those twice or not at
+ * all. Later ones are reversed first, newest first (NOT_LATEST_SETTLEMENT otherwise).
  */
 export async function reverseSettlement(db: Db, id: string, reason: string, actor?: Actor): Promise<SettlementRecord> {
   const reversalId = randomUUID();
@@ -32,6 +37,12 @@ export async function reverseSettlement(db: Db, id: string, reason: string, acto
     const wire = orig.result as SettlementWire;
     const year = orig.policy_year;
     const current = ledgerFromWire(await lockLedger(trx, orig.person_id, year, ledgerToWire(emptyLedger(year))));
+    if (!ledgersEqual(current, ledgerFromWire(wire.ledgerAfter))) {
+      const later = await laterActiveSettlements(trx, orig.person_id, year, orig.id);
+      throw new AppError('NOT_LATEST_SETTLEMENT', `settlement ${id} is not the last one person ${orig.person_id}'s ${year} ledger took: ${later} later settlement(s) were computed on top of it; reverse those first, newest first`, {
+        settlementId: id, personId: orig.person_id, year, laterSettlements: later,
+      });
+    }
     const delta = ledgerDelta(ledgerFromWire(wire.ledgerBefore), ledgerFromWire(wire.ledgerAfter));
     const after = applyDelta(current, negateDelta(delta));
     const funds = wire.layers.map((l) => ({ layer: l.layer, fundCode: l.fundCode, nationalField: l.nationalField, base: neg(l.base), paid: neg(l.paid) }));

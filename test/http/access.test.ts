@@ -2,7 +2,7 @@ import t from 'tap';
 import { ACCESS } from '../../src/http/access.js';
 import type { Role } from '../../src/services/api-keys.js';
 import { testApp, type As } from '../helpers/app.js';
-import { bill, H, P } from '../helpers/fixtures.js';
+import { addPerson, bill, H, P } from '../helpers/fixtures.js';
 
 /**
  * The access matrix: every endpoint × every caller (hospital and cashier keys of the
@@ -12,7 +12,9 @@ import { bill, H, P } from '../helpers/fixtures.js';
 const ctx = await testApp(t);
 const { call } = ctx;
 const S = (await call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO }), key: 'k-matrix' })).json();
-const R = (await call('POST', '/v1/settlements', { body: bill({ personId: P.ORD }), key: 'k-matrix-r' })).json();
+// The settlement the matrix reverses: of a person nothing else here settles for, so it stays the last one its ledger took.
+await addPerson(ctx.db, 'P-MATRIX-R');
+const R = (await call('POST', '/v1/settlements', { body: bill({ personId: 'P-MATRIX-R' }), key: 'k-matrix-r' })).json();
 const wenzhou = (await call('GET', '/v1/policies/wenzhou-2019')).json().pack;
 const throwaway = (await call('POST', '/v1/keys', { body: { label: 'to revoke', role: 'ops' } })).json();
 

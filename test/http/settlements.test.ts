@@ -114,15 +114,29 @@ t.test('reversal: opposite amounts, ledger restored exactly, original unchanged 
   t.equal((await call('POST', `/v1/settlements/${s.id}/reversal`, { body: {} })).statusCode, 400, 'a reason is required');
 });
 
-t.test('a reversal restores only its own deltas: later settlements keep their figures', async (t) => {
-  const a = (await call('POST', '/v1/settlements', { body: bill({ personId: P.TEKUN, amount: 30_000 }), key: 'k-order-a' })).json();
-  const b = (await call('POST', '/v1/settlements', { body: bill({ personId: P.TEKUN, amount: 20_000 }), key: 'k-order-b' })).json();
-  const rev = (await call('POST', `/v1/settlements/${a.id}/reversal`, { body: { reason: 'a 撤销' } })).json();
-  const after = (await call('GET', `/v1/persons/${P.TEKUN}/ledger?year=2026`)).json().ledger;
-  t.same(after, rev.reversal.ledgerAfter);
-  const bAfter = (await call('GET', `/v1/settlements/${b.id}`)).json();
-  t.same(bAfter.settlement, b.settlement, 'b is not recomputed');
-  t.equal(after.inpatientAdmissions, b.settlement.ledgerAfter.inpatientAdmissions - 1);
+t.test('only the settlement the ledger last took is reversible: later ones first, then re-settling gives the first figures again', async (t) => {
+  const ledgerOf = async () => (await call('GET', `/v1/persons/${P.TEKUN}/ledger?year=2026`)).json().ledger;
+  const start = await ledgerOf();
+  const billA = bill({ personId: P.TEKUN, amount: 30_000, visitNo: 'V-ORDER-A' });
+  const a = (await call('POST', '/v1/settlements', { body: billA, key: 'k-order-a' })).json();
+  const b = (await call('POST', '/v1/settlements', { body: bill({ personId: P.TEKUN, amount: 20_000, visitNo: 'V-ORDER-B' }), key: 'k-order-b' })).json();
+  const refused = await call('POST', `/v1/settlements/${a.id}/reversal`, { body: { reason: 'a 撤销' } });
+  t.equal(refused.statusCode, 409);
+  t.match(refused.json(), { code: 'NOT_LATEST_SETTLEMENT', details: { settlementId: a.id, personId: P.TEKUN, year: 2026, laterSettlements: 1 } });
+  t.same(await ledgerOf(), b.settlement.ledgerAfter, 'nothing written');
+  t.equal((await call('GET', `/v1/settlements/${a.id}`)).json().status, 'active');
+
+  const revB = (await call('POST', `/v1/settlements/${b.id}/reversal`, { body: { reason: 'b 撤销' } })).json();
+  t.same(revB.reversal.ledgerAfter, a.settlement.ledgerAfter, 'reversing the newest restores the ledger as a left it');
+  const revA = (await call('POST', `/v1/settlements/${a.id}/reversal`, { body: { reason: 'a 撤销' } }));
+  t.equal(revA.statusCode, 201, 'then a is the newest');
+  t.same(await ledgerOf(), start, 'both gone: the ledger is as before either');
+  const again = (await call('POST', '/v1/settlements', { body: billA, key: 'k-order-a2' })).json();
+  t.same(
+    { fundTotal: again.settlement.fundTotal, patientShare: again.settlement.patientShare, layers: again.settlement.layers, ledgerAfter: again.settlement.ledgerAfter },
+    { fundTotal: a.settlement.fundTotal, patientShare: a.settlement.patientShare, layers: a.settlement.layers, ledgerAfter: a.settlement.ledgerAfter },
+    'settled again, the visit gets exactly its first figures',
+  );
 });
 
 t.test('replay recomputes identically; what-if under another version writes nothing', async (t) => {

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { settle } from '../../src/domain/engine.js';
-import { emptyLedger } from '../../src/domain/ledger.js';
-import { billFromWire, ledgerToWire, personFromWire, settlementToWire, type BillWire, type PersonWire, type SettlementWire } from '../../src/domain/wire.js';
+import { emptyLedger, ledgersEqual } from '../../src/domain/ledger.js';
+import { billFromWire, ledgerFromWire, ledgerToWire, personFromWire, settlementToWire, type BillWire, type PersonWire, type SettlementWire } from '../../src/domain/wire.js';
 import { PolicyStore } from '../../src/services/policies.js';
 import { testApp } from '../helpers/app.js';
 import { addPerson, bill } from '../helpers/fixtures.js';
@@ -105,38 +105,54 @@ function chain(t: Test, year: number, recs: Rec[]): Rec[] {
   const edge = (r: Rec) => (r.settlement ? { before: r.settlement.ledgerBefore, after: r.settlement.ledgerAfter } : { before: r.reversal!.ledgerBefore, after: r.reversal!.ledgerAfter });
   // Key order is not part of a ledger (jsonb reorders keys): compare canonical forms.
   const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
-  let running: unknown = ledgerToWire(emptyLedger(year));
-  const left = [...recs];
-  const order: Rec[] = [];
-  while (left.length > 0) {
-    const i = left.findIndex((r) => canon(edge(r).before) === canon(running));
-    if (i < 0) {
-      t.fail(`no record continues the ledger after ${order.length} of ${recs.length}`);
-      return order;
+  // Depth-first: a reversal of the newest settlement returns the ledger to an earlier
+  // state, so two records may start from the same ledger; the chain is the order that
+  // uses every record.
+  const walk = (running: string, left: Rec[]): Rec[] | null => {
+    if (left.length === 0) return [];
+    for (const [i, r] of left.entries()) {
+      if (canon(edge(r).before) !== running) continue;
+      const rest = walk(canon(edge(r).after), [...left.slice(0, i), ...left.slice(i + 1)]);
+      if (rest) return [r, ...rest];
     }
-    order.push(left[i]!);
-    running = edge(left.splice(i, 1)[0]!).after;
+    return null;
+  };
+  const order = walk(canon(ledgerToWire(emptyLedger(year))), recs);
+  if (!order) {
+    t.fail(`the ${recs.length} records do not form one chain of ledgers`);
+    return [];
   }
   return order;
 }
 
-t.test('a reversal concurrent with new settlements of the same person: the ledger is the sum of what stays settled', async (t) => {
+t.test('a reversal concurrent with new settlements of the same person: it goes through only while it is the newest; the ledger is the sum of what stays settled', async (t) => {
   await addPerson(ctx.db, 'P-RC', ['dibao']);
   const first: Array<{ id: string }> = [];
   for (let i = 0; i < 3; i++) first.push((await ctx.call('POST', '/v1/settlements', { body: bill({ personId: 'P-RC', visitNo: `RC-${i}`, amount: 30_000 + i * 1_000 }), key: `k-rc-${i}` })).json());
-  const answers = await Promise.all([
-    ctx.call('POST', `/v1/settlements/${first[1]!.id}/reversal`, { body: { reason: 'concurrent' } }),
+  const [reversal, ...settled] = await Promise.all([
+    ctx.call('POST', `/v1/settlements/${first[2]!.id}/reversal`, { body: { reason: 'concurrent' } }),
     ...[3, 4, 5].map((i) => ctx.call('POST', '/v1/settlements', { body: bill({ personId: 'P-RC', visitNo: `RC-${i}`, amount: 40_000 + i * 1_000 }), key: `k-rc-${i}` })),
   ]);
-  t.same(answers.map((a) => a.statusCode), [201, 201, 201, 201]);
+  t.same(settled.map((a) => a.statusCode), [201, 201, 201]);
+  // Before any of the new ones it is the newest (201); after one of them it is not (409, nothing written).
+  t.ok(reversal!.statusCode === 201 || reversal!.json().code === 'NOT_LATEST_SETTLEMENT', `reversal answered ${reversal!.statusCode} ${reversal!.json().code ?? ''}`);
+  const reversed = reversal!.statusCode === 201;
 
   const recs = await recordsOf('P-RC');
-  t.equal(recs.length, 7, 'six settlements and one reversal');
-  t.equal(chain(t, 2026, recs).length, 7, 'all seven form one serial chain of ledgers');
+  t.equal(recs.length, reversed ? 7 : 6, reversed ? 'six settlements and one reversal' : 'six settlements');
+  t.equal(chain(t, 2026, recs).length, recs.length, 'all form one serial chain of ledgers');
   const active = recs.filter((r) => r.kind === 'settlement' && r.status === 'active');
-  t.same(active.map((r) => r.id).sort(), recs.filter((r) => r.kind === 'settlement' && r.id !== first[1]!.id).map((r) => r.id).sort());
+  t.equal(active.length, reversed ? 5 : 6);
   const stored = (await ctx.call('GET', '/v1/persons/P-RC/ledger?year=2026')).json().ledger;
   t.same(stored, sumOfDeltas(2026, active.map((r) => r.settlement!.ledgerDelta)), 'ledger = Σ deltas of the settlements not reversed');
+
+  // Unwound newest first, every reversal goes through and the year's ledger ends empty.
+  const newestFirst = chain(t, 2026, recs).filter((r) => r.kind === 'settlement' && r.status === 'active').reverse();
+  const oldest = newestFirst.at(-1)!;
+  t.equal((await ctx.call('POST', `/v1/settlements/${oldest.id}/reversal`, { body: { reason: 'not yet' } })).json().code, 'NOT_LATEST_SETTLEMENT');
+  for (const r of newestFirst) t.equal((await ctx.call('POST', `/v1/settlements/${r.id}/reversal`, { body: { reason: 'unwind' } })).statusCode, 201, `reverse ${r.id}`);
+  const left = ledgerFromWire((await ctx.call('GET', '/v1/persons/P-RC/ledger?year=2026')).json().ledger);
+  t.ok(ledgersEqual(left, emptyLedger(2026)), 'nothing left (a fund that paid keeps its key at 0.00)');
 });
 
 t.test('one person settled concurrently in two policy years keeps two independent, exact ledgers', async (t) => {

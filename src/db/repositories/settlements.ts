@@ -268,6 +268,19 @@ export async function findIdempotencyRecord(db: Q, hospitalCode: string, key: st
     .executeTakeFirst();
 }
 
+/**
+ * How many active settlements of the person's policy year were committed after the given
+ * one (by creation time; the ledger itself is what decides, see reverseSettlement). The
+ * count only: they may belong to other hospitals, whose settlements a caller may not see.
+ */
+export async function laterActiveSettlements(trx: Transaction<DB>, personId: string, year: number, settlementId: string): Promise<number> {
+  const r = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM settlements s, settlements o
+    WHERE o.id = ${settlementId} AND s.person_id = ${personId} AND s.policy_year = ${year} AND s.kind = 'settlement'
+      AND s.reversed_by_id IS NULL AND s.id <> o.id AND s.created_at >= o.created_at`.execute(trx);
+  return Number(r.rows[0]!.n);
+}
+
 /** Sets the reversal link on the original, once. False when it was already reversed. */
 export async function linkReversal(trx: Transaction<DB>, originalId: string, reversalId: string): Promise<boolean> {
   const r = await trx.updateTable('settlements').set({ reversed_by_id: reversalId }).where('id', '=', originalId).where('reversed_by_id', 'is', null).executeTakeFirst();
