@@ -61,6 +61,27 @@ export type Config = Readonly<Omit<Static<typeof ConfigSchema>, 'SETTLE_WORKERS'
 /** The names of every environment variable the service reads. */
 export const CONFIG_ENV_KEYS: readonly string[] = Object.keys(ConfigSchema.properties);
 
+/** The values a variable declared as a union of literals may take (LOG_LEVEL), else undefined. */
+function literalsOf(key: string): string[] | undefined {
+  const schema = (ConfigSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }> }>)[key];
+  const values = schema?.anyOf?.map((s) => s.const);
+  return values && values.every((v) => typeof v === 'string') ? (values as string[]) : undefined;
+}
+
+/**
+ * loadConfig for an entry point (the server, a CLI): a bad variable is a user's
+ * mistake, so it is said in one message, without a stack, and the process exits 2.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Static<typeof ConfigSchema>> = {}): Config {
+  try {
+    return loadConfig(env, overrides);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}
+
 /** The pool options of the service's own connections (not the migrator's, not the CLI's). */
 export function serviceDbOptions(config: Config, url: string): { url: string; poolMax: number; statementTimeoutMs: number; lockTimeoutMs: number } {
   return { url, poolMax: config.DB_POOL_MAX, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: config.DB_LOCK_TIMEOUT_MS };
@@ -87,8 +108,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   Object.assign(raw, overrides);
   const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
   if (!Value.Check(ConfigSchema, value)) {
-    const problems = [...Value.Errors(ConfigSchema, value)].map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One line per variable (a union reports each of its branches), with the allowed values when they are few.
+    const problems = new Map<string, string>();
+    for (const e of Value.Errors(ConfigSchema, value)) {
+      const key = e.instancePath.slice(1) || '(root)';
+      if (problems.has(key)) continue;
+      const allowed = literalsOf(key);
+      const got = JSON.stringify((value as Record<string, unknown>)[key]);
+      problems.set(key, allowed ? `${key}: must be one of ${allowed.join(', ')} (got ${got})` : `${key}: ${e.message} (got ${got})`);
+    }
+    throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   }
   const cfg = value as Static<typeof ConfigSchema>;
   if (cfg.SETTLE_WORKERS !== undefined && cfg.SETTLE_WORKERS > cfg.DB_POOL_MAX) {

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { loadConfig, serviceDbOptions, type Config } from './config.js';
+import { loadConfigOrExit, serviceDbOptions, type Config } from './config.js';
 import { createDb, type Db } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -14,7 +14,7 @@ import { sampleRequest, seedDemo } from './services/demo.js';
  * then the pool, then the embedded PostgreSQL, within SHUTDOWN_GRACE_SECONDS.
  */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, process.argv.includes('--demo') ? { DEMO: true } : {});
+  const config = loadConfigOrExit(process.env, process.argv.includes('--demo') ? { DEMO: true } : {});
   let embedded: EmbeddedPg | undefined;
   let db: Db | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;

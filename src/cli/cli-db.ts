@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createDb, type Db } from '../db/database.js';
 
 /**
@@ -6,7 +6,7 @@ import { createDb, type Db } from '../db/database.js';
  * codes: 0 done, 1 refused or failed (message on stderr), 2 usage.
  */
 export async function withCliDb(run: (db: Db) => Promise<void>): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   if (!config.DATABASE_URL) {
     console.error('DATABASE_URL is not set: point it at the service database (postgres://user:pass@host:5432/db).');
     process.exit(2);

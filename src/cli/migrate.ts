@@ -2,11 +2,11 @@
  * `npm run migrate`: runs pending migrations against DATABASE_URL (the server also
  * migrates on start; this is for deploy pipelines that migrate first).
  */
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 if (!config.DATABASE_URL) {
   console.error('DATABASE_URL is not set. (`npm start` migrates its embedded PostgreSQL by itself.)');
   process.exit(2);

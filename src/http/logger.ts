@@ -39,7 +39,8 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
     ...(stream ? { stream } : {}),
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, url: pathOf(req.url) }),
+      // A path may hold a number too (a person id that is an ID-card number, a key).
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: maskNumbers(pathOf(req.url)) }),
       err: errSerializer,
     },
     hooks: {
@@ -51,8 +52,12 @@ export function loggerOptions(level: string, stream?: { write(line: string): voi
   };
 }
 
-/** Accepts a caller's X-Request-Id if it looks sane, otherwise mints one. */
+/**
+ * Accepts a caller's X-Request-Id if it looks sane, otherwise mints one. It is on every
+ * log line of the request, unmasked: one that holds an ID-card or mobile number is not
+ * taken.
+ */
 export function genReqId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const h = req.headers['x-request-id'];
-  return typeof h === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(h) ? h : randomUUID();
+  return typeof h === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(h) && maskNumbers(h) === h ? h : randomUUID();
 }

@@ -69,3 +69,12 @@ t.test('import:identities imports a CSV in one batch, reports progress, and is i
   t.equal((await run('import-identities.ts', [spaced, '--batch', 'ok-1', '--source', 'Civil Affairs'])).code, 2, 'and a source the API refuses');
   t.equal((await tdb.db.selectFrom('identity_imports').select('batch_id').where('batch_id', 'in', ['民政 6月', '', 'ok-1']).execute()).length, 0);
 });
+
+t.test('a bad environment variable is one line per variable, with the allowed values, exit 2, no stack', async (t) => {
+  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+  const r = await promisify(execFile)(tsx, [path.join(PROJECT_ROOT, 'src', 'cli', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'verbose', DB_POOL_MAX: 'abc' } })
+    .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+  t.equal(r.code, 2);
+  t.equal(r.stderr.trim(), 'invalid configuration:\n  DB_POOL_MAX: must be integer (got "abc")\n  LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")');
+  t.notMatch(r.stderr, /at loadConfig|\.ts:\d+/, 'no stack trace');
+});

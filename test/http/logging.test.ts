@@ -63,3 +63,33 @@ t.test('registering a person logs neither the name nor the ID-card number', asyn
   t.match(JSON.parse(lines.at(-1)!), { err: { code: '23514', message: 'new row violates check constraint' } });
   clean(t, 'person');
 });
+
+t.test('a number in the path or in X-Request-Id is not logged either', async (t) => {
+  lines.length = 0;
+  // A person id may be an ID-card number; a key or a visit in a path may hold a phone number.
+  await ctx.call('GET', `/v1/persons/${DIBAO_ID_CARD}`);
+  await ctx.call('GET', `/v1/persons/${PHONE}/ledger?year=2026`);
+  await ctx.call('GET', `/v1/settlements/by-key/${DIBAO_ID_CARD}?hospital=${H.WZ2}`);
+  await ctx.call('GET', `/${DIBAO_ID_CARD}`);
+  const r = await ctx.call('GET', '/v1/settlements', { headers: { 'x-request-id': DIBAO_ID_CARD } });
+  t.not(r.headers['x-request-id'], DIBAO_ID_CARD, 'a request id holding an ID-card number is replaced by our own');
+  t.ok(lines.some((l) => /^\/v1\/persons\/330\*\*\*31$/.test(JSON.parse(l).req?.url ?? '')), 'the path is logged, its number masked');
+  const plain = await ctx.call('GET', '/v1/settlements', { headers: { 'x-request-id': 'his-req-42' } });
+  t.equal(plain.headers['x-request-id'], 'his-req-42', 'an ordinary request id is kept');
+  clean(t, 'paths');
+});
+
+t.test('an internal refusal of ours (AppError INTERNAL) is a bare 500 with the request id, logged at error with its stack', async (t) => {
+  const { AppError } = await import('../../src/http/errors.js');
+  const app = (await testApp(t, { logStream: { write: (line: string) => void lines.push(line) } })).app;
+  app.get('/internal-check', async () => {
+    throw new AppError('INTERNAL', 'fund total: 7769.00 ≠ 7768.00');
+  });
+  lines.length = 0;
+  const r = await app.inject({ method: 'GET', url: '/internal-check' });
+  t.equal(r.statusCode, 500);
+  t.same(r.json(), { code: 'INTERNAL', message: `internal error; quote request id ${r.headers['x-request-id']}`, details: { requestId: r.headers['x-request-id'] } });
+  const logged = lines.map((l) => JSON.parse(l) as { level: number; err?: { message: string; stack: string } }).find((l) => l.err?.message.includes('7769.00'));
+  t.equal(logged?.level, 50, 'at error');
+  t.match(logged?.err?.stack, /AppError/, 'with its stack');
+});

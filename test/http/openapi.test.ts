@@ -19,3 +19,18 @@ t.test('every operation declares tags and an error response', async (t) => {
     }
   }
 });
+
+t.test('every /v1 operation documents 401, 403, 429 and 503, and 415 when it takes a body', async (t) => {
+  const doc = JSON.parse((await readFile(OPENAPI_FILE, 'utf8')).replace(/^[^{]*/, '')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  let n = 0;
+  for (const [p, ops] of Object.entries(doc.paths)) {
+    if (!p.startsWith('/v1/')) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      const want = ['401', '403', '429', '503', ...(method === 'post' ? ['415'] : [])];
+      const missing = want.filter((s) => !(s in op.responses));
+      t.same(missing, [], `${method.toUpperCase()} ${p}`);
+      n++;
+    }
+  }
+  t.ok(n >= 25, `${n} operations checked`);
+});

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { clientDataException } from '../data-exceptions.js';
-import { AppError, statusOfCode } from '../errors.js';
+import { AppError, ErrorSchema, statusOfCode } from '../errors.js';
 
 /**
  * The one error handler. Client mistakes become 4xx {code, message, details}; anything
@@ -93,9 +93,27 @@ export function clientErrors(this: FastifyInstance, err: NodeJS.ErrnoException, 
   socket.destroy(err);
 }
 
+/**
+ * What any /v1 route may answer besides its own refusals, so the OpenAPI document says
+ * so (added to each route's responses before the swagger plugin reads them): 401 and
+ * 403 (the key and its role), 429 (the key's rate), 503 (a lock or statement timeout, a
+ * deadlock) and, for a route that takes a body, 415 (a content type it does not read).
+ */
+export function addApiErrorResponses(routeOptions: { url: string; method: string | string[]; schema?: { response?: unknown } }): void {
+  const response = routeOptions.schema?.response as Record<string, unknown> | undefined;
+  if (!routeOptions.url.startsWith('/v1/') || response === undefined) return;
+  const methods = ([] as string[]).concat(routeOptions.method);
+  const withBody = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH');
+  for (const status of [401, 403, 429, 503, ...(withBody ? [415] : [])]) response[status] ??= ErrorSchema;
+}
+
 export async function errorsPlugin(app: FastifyInstance): Promise<void> {
+  app.addHook('onRoute', addApiErrorResponses);
   app.setErrorHandler((err, req, reply) => {
-    const wire = toWireError(err);
+    // An AppError('INTERNAL') (a consistency check of ours failing) is ours, not the
+    // client's: logged with its stack, answered like any unhandled error.
+    const stated = toWireError(err);
+    const wire = stated && (stated.status < 500 || stated.status === 503) ? stated : null;
     const sqlstate = wire ? undefined : clientDataException(err, req);
     if (sqlstate !== undefined) {
       req.log.warn({ sqlstate, err }, 'request data refused by PostgreSQL: a validation is missing');
