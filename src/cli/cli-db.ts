@@ -16,7 +16,8 @@ export async function withCliDb(run: (db: Db) => Promise<void>): Promise<void> {
     await run(db);
   } catch (err) {
     const e = err as { code?: string; message?: string; details?: unknown };
-    console.error(e.code ? `${e.code}: ${e.message}` : err instanceof Error ? err.message : err);
+    // Node's own errors already start with their code (ENOENT: no such file …).
+    console.error(e.code && !e.message?.startsWith(e.code) ? `${e.code}: ${e.message}` : err instanceof Error ? err.message : err);
     if (e.details && typeof e.details === 'object' && 'errors' in e.details) {
       for (const x of (e.details as { errors: unknown[] }).errors.slice(0, 50)) console.error(`  ${JSON.stringify(x)}`);
     }
@@ -27,13 +28,18 @@ export async function withCliDb(run: (db: Db) => Promise<void>): Promise<void> {
 }
 
 /** `--name value` options and positional arguments. */
-export function parseArgs(argv: string[]): { positional: string[]; options: Record<string, string> } {
+export function parseArgs(argv: string[], known: readonly string[]): { positional: string[]; options: Record<string, string> } {
   const positional: string[] = [];
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
       const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
+      // A misspelt option (--hosptial) must not be dropped silently: the command would do something else.
+      if (!known.includes(k)) {
+        console.error(`unknown option --${k}${known.length > 0 ? ` (options: ${known.map((o) => `--${o}`).join(', ')})` : ''}`);
+        process.exit(2);
+      }
       options[k] = v ?? argv[++i] ?? '';
     } else positional.push(a);
   }

@@ -12,7 +12,7 @@ import { PolicyStore } from '../services/policies.js';
 import { parseArgs, withCliDb } from './cli-db.js';
 import { BatchIdS, SourceS } from '../http/schemas/imports.js';
 
-const { positional, options } = parseArgs(process.argv.slice(2));
+const { positional, options } = parseArgs(process.argv.slice(2), ['batch', 'source']);
 const file = positional[0];
 if (!file) {
   console.error('usage: npm run import:identities -- FILE.csv [--batch ID] [--source civil_affairs|rural_revitalisation]');
@@ -32,14 +32,19 @@ for (const [name, value, schema] of [['batch', batchId, BatchIdS], ['source', so
 /** A one-line bar redrawn in place when stderr is a terminal; milestones only otherwise (CI logs). */
 function progress(label: string): (done: number, total: number) => void {
   let lastPct = -1;
+  let lastQuarter = 0;
   return (done, total) => {
     const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
     if (pct === lastPct) return;
     lastPct = pct;
+    // Without a terminal, a line each time another quarter is passed (chunks rarely land on one exactly).
+    const quarter = Math.floor(pct / 25);
+    const milestone = quarter > lastQuarter;
+    if (milestone) lastQuarter = quarter;
     const width = 30;
     const bar = '█'.repeat(Math.round((pct / 100) * width)).padEnd(width, '░');
     if (process.stderr.isTTY) process.stderr.write(`\r${label} ${bar} ${String(pct).padStart(3)}% ${done}/${total}${done === total ? '\n' : ''}`);
-    else if (pct % 25 === 0) process.stderr.write(`${label} ${pct}% ${done}/${total}\n`);
+    else if (milestone) process.stderr.write(`${label} ${pct}% ${done}/${total}\n`);
   };
 }
 

@@ -13,7 +13,7 @@ const USAGE = `usage:
   npm run keys -- list
   npm run keys -- revoke KEY_ID`;
 
-const { positional, options } = parseArgs(process.argv.slice(2));
+const { positional, options } = parseArgs(process.argv.slice(2), ['role', 'hospital', 'label']);
 const [command, id] = positional;
 
 if (!command || !['create', 'list', 'revoke'].includes(command) || (command === 'revoke' && !id)) {
@@ -24,7 +24,11 @@ if (command === 'create' && (!ROLES.includes(options.role as Role) || !options.l
   console.error(`create needs --role (${ROLES.join(', ')}) and --label\n${USAGE}`);
   process.exit(2);
 }
-if (command === 'revoke' && !/^[0-9a-f-]{36}$/i.test(id!)) {
+if (command === 'create' && options.label!.length > 100) {
+  console.error(`--label takes at most 100 characters (as the API), got ${options.label!.length}`);
+  process.exit(2);
+}
+if (command === 'revoke' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id!)) {
   console.error(`${id} is not a key id (a UUID from \`npm run keys -- list\`)`);
   process.exit(2);
 }

@@ -6,6 +6,10 @@ import { loadConfigOrExit } from '../config.js';
 import { createDb } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 
+if (process.argv.length > 2) {
+  console.error(`usage: npm run migrate (no arguments; DATABASE_URL names the database), got ${process.argv.slice(2).join(' ')}`);
+  process.exit(2);
+}
 const config = loadConfigOrExit();
 if (!config.DATABASE_URL) {
   console.error('DATABASE_URL is not set. (`npm start` migrates its embedded PostgreSQL by itself.)');

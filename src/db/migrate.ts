@@ -14,8 +14,10 @@ export function migrator(db: Kysely<any>): Migrator {
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const why = error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code || error.name : String(error);
+    // No migration named: none ran (the database could not be reached, the lock not taken).
+    throw new Error(failed ? `migration ${failed} failed: ${why}` : `migrations could not run: ${why}`, { cause: error });
   }
   return results ?? [];
 }

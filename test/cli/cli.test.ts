@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,4 +77,34 @@ t.test('a bad environment variable is one line per variable, with the allowed va
   t.equal(r.code, 2);
   t.equal(r.stderr.trim(), 'invalid configuration:\n  DB_POOL_MAX: must be integer (got "abc")\n  LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")');
   t.notMatch(r.stderr, /at loadConfig|\.ts:\d+/, 'no stack trace');
+});
+
+t.test('CLI mistakes are usage errors (exit 2) with a plain message: unknown options, a malformed key id, a long label, arguments to migrate', async (t) => {
+  const typo = await run('keys.ts', ['create', '--role', 'cashier', '--hosptial', H.WZ2, '--label', 'x']);
+  t.equal(typo.code, 2);
+  t.match(typo.stderr, /unknown option --hosptial \(options: --role, --hospital, --label\)/);
+  const badId = await run('keys.ts', ['revoke', '0000000000000000000000000000000000ab']);
+  t.equal(badId.code, 2);
+  t.match(badId.stderr, /is not a key id/);
+  t.equal((await run('keys.ts', ['create', '--role', 'ops', '--label', 'x'.repeat(101)])).code, 2, 'a label longer than the API takes');
+  t.equal((await run('migrate.ts', ['--bogus'])).code, 2);
+  t.equal((await run('import-identities.ts', ['x.csv', '--sauce', 'civil_affairs'])).code, 2);
+  const missing = await run('import-identities.ts', ['/nonexistent/list.csv']);
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /^ENOENT: no such file/m);
+  t.notMatch(missing.stderr, /ENOENT: ENOENT/, 'the code is not said twice');
+});
+
+t.test('import progress without a terminal: a line for each quarter passed, not only at 100%', async (t) => {
+  const { syntheticIdCard } = await import('../../src/services/id-card.js');
+  const cards = Array.from({ length: 5000 }, (_, i) => syntheticIdCard(2_000_000 + i));
+  await tdb.db.insertInto('persons').values(cards.map((c, i) => ({ id: `P-PROG-${i}`, name: '进度', id_card: c, insured_region: '330300', scheme: 'urban_rural_resident' as const }))).execute();
+  const file = path.join(os.tmpdir(), `progress-${process.pid}.csv`);
+  await writeFile(file, `id_card,category,valid_from\n${cards.map((c) => `${c},dibao,2026-01-01`).join('\n')}\n`);
+  t.teardown(() => rm(file, { force: true }));
+  const r = await run('import-identities.ts', [file, '--batch', 'progress-1']);
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('inserting'));
+  t.ok(lines.length >= 3, `${lines.length} progress lines: ${lines.join(' | ')}`);
+  t.match(lines.at(-1), /100% 5000\/5000/);
 });
