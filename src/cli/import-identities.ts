@@ -56,4 +56,10 @@ await withCliDb(async (db) => {
   const report = await importIdentities(db, new PolicyStore(db), cliActor(), { batchId, source, rows, rowNumbers }, { onProgress: progress('inserting') });
   const verb = report.replayed ? 'already imported' : 'imported';
   console.log(`${verb}: batch ${report.batchId}: ${report.rows} rows, ${report.inserted} new windows, ${report.closed} closed, ${report.unchanged} unchanged (${Date.now() - started} ms)`);
+  const review = report.settlementsToReview ?? [];
+  if ((report.settlementsToReviewCount ?? 0) > 0) {
+    console.log(`${report.settlementsToReviewCount} active settlement(s) were computed with the identities as they were; preview each again, reverse and settle where it differs:`);
+    for (const s of review) console.log(`  ${s.settlementId}  ${s.hospitalCode}  ${s.visitNo}  decided ${s.decidingDate}  as ${s.identityUsed ?? 'ordinary'}`);
+    if (review.length < report.settlementsToReviewCount!) console.log(`  … and ${report.settlementsToReviewCount! - review.length} more: the list stops at ${review.length}; find them by person with GET /v1/settlements?person=`);
+  }
 });
