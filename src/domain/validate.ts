@@ -76,8 +76,6 @@ function checkLine(l: BillLine, i: number): void {
   if (!KINDS.has(l.kind)) badLine('BILL_UNKNOWN_KIND', i, l, `unknown item kind ${String(l.kind)}`);
   if (hasNul(l.itemCode) || hasNul(l.name)) bad('BILL_BAD_TEXT', `line ${i}: item code or name contains NUL (\\u0000)`, { line: i });
   if (l.quantity.isNegative()) badLine('BILL_NEGATIVE_QUANTITY', i, l, `negative quantity ${l.quantity.toString()}`);
-  // Nothing was supplied on such a line (a free item is quantity 1 at price 0, not quantity 0).
-  if (l.quantity.isZero()) badLine('BILL_ZERO_QUANTITY', i, l, 'quantity is 0');
   if (l.unitPrice.isNegative()) badLine('BILL_NEGATIVE_PRICE', i, l, 'negative unit price');
   if (l.amount.isNegative()) badLine('BILL_NEGATIVE_AMOUNT', i, l, 'negative amount');
   if (l.amount.decimalPlaces() > 2) badLine('BILL_AMOUNT_NOT_CENTS', i, l, 'amount has more than 2 decimals');
@@ -105,6 +103,20 @@ export function checkDischargedBy(bill: Bill, settlementDate: string): void {
   }
 }
 
+/**
+ * What a bill must have to be settled or previewed now, beyond being well-formed: no
+ * line of quantity 0 (nothing was supplied; a free item is quantity 1 at price 0) and a
+ * total above 0.00 (a bill of nothing would count as an admission and lower the next
+ * deductible). Checked where a request comes in, not in the engine: a settlement stored
+ * before these rules still replays.
+ */
+export function checkSettleable(bill: Bill): void {
+  bill.lines.forEach((l, i) => {
+    if (l.quantity.isZero()) badLine('BILL_ZERO_QUANTITY', i, l, 'quantity is 0');
+  });
+  if (bill.lines.every((l) => l.amount.isZero())) bad('BILL_ZERO_TOTAL', `bill ${bill.visitNo} totals 0.00: there is nothing to settle`, { total: '0.00' });
+}
+
 export function validateBill(bill: Bill): void {
   checkHeader(bill);
   let total: Decimal = new Money(0);
@@ -113,8 +125,6 @@ export function validateBill(bill: Bill): void {
     checkLine(l, i);
     total = total.plus(l.amount);
   }
-  // A bill of nothing is no visit to settle: it would count as an admission and lower the next deductible.
-  if (total.isZero()) bad('BILL_ZERO_TOTAL', `bill ${bill.visitNo} totals 0.00: there is nothing to settle`, { total: fmt(total) });
   if (total.greaterThan(BILL_AMOUNT_MAX)) {
     bad('BILL_TOO_LARGE', `bill ${bill.visitNo} totals ${fmt(total)}, above ${fmt(BILL_AMOUNT_MAX)}`, { total: fmt(total), max: fmt(BILL_AMOUNT_MAX) });
   }

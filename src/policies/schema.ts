@@ -162,11 +162,10 @@ export const Citation = Type.Union([
 
 export const PolicyPackSchema = Type.Object(
   {
-    /** Bounded like every key PostgreSQL indexes (and like the /v1/policies/{id} path parameter). */
-    id: Type.String({ pattern: '^[a-z0-9-]+$', maxLength: 64 }),
+    id: Type.String({ pattern: '^[a-z0-9-]+$' }),
     /** Administrative division code of the pooling region (000000 = national baseline). */
     region: Type.String({ pattern: '^\\d{6}$' }),
-    version: Type.String({ minLength: 1, maxLength: 64 }),
+    version: Type.String({ minLength: 1 }),
     title: Type.String(),
     sourceDocs: Type.Array(Type.String()),
     effectiveFrom: IsoDateS,

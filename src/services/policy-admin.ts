@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
 import { insertPolicyVersion } from '../db/repositories/reference.js';
+import { DomainError } from '../domain/errors.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { PolicyVersion } from '../http/schemas/policies.js';
 import { loadPack } from '../policies/loader.js';
@@ -43,8 +44,21 @@ export async function getPolicy(db: Db, id: string): Promise<PolicyVersion & { p
   return { ...toWire(r), pack: r.pack };
 }
 
+/**
+ * Most characters of a new version's id and version: keys PostgreSQL indexes, and an id
+ * GET /v1/policies/{id} can name. Checked when a version is added, not when stored ones
+ * load: a limit added later must not make a stored version unloadable.
+ */
+const ID_MAX = 64;
+
 export async function addPolicy(db: Db, policies: PolicyStore, by: Actor, json: unknown): Promise<PolicyVersion> {
   const pack = loadPack(json, 'POST /v1/policies');
+  const tooLong = (['id', 'version'] as const).filter((k) => pack[k].length > ID_MAX);
+  if (tooLong.length > 0) {
+    throw new DomainError('POLICY_INVALID', `policy pack POST /v1/policies: ${tooLong.map((k) => `/${k}`).join(', ')}: longer than ${ID_MAX} characters`, {
+      pack: 'POST /v1/policies', errors: tooLong.map((k) => ({ path: `/${k}`, problem: `longer than ${ID_MAX} characters` })),
+    });
+  }
   const row = {
     id: pack.id, region_code: pack.region, version: pack.version, effective_from: pack.effectiveFrom, effective_to: pack.effectiveTo,
     pack: json, content_hash: sha256(canonicalJson(json)), origin: `api:${by.keyId ?? by.actor}`,

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import { findHospitalAndPerson, type HospitalRow, type PersonWithIdentities } from '../db/repositories/reference.js';
 import { decidingDate, policyYearOf, selectPolicy } from '../domain/select.js';
 import { billFromWire, validateBill, type BillWire, type PersonWire } from '../domain/wire.js';
-import { checkDischargedBy } from '../domain/validate.js';
+import { checkDischargedBy, checkSettleable } from '../domain/validate.js';
 import type { Bill, IsoDate, Person } from '../domain/types.js';
 import type { PolicyPack } from '../policies/types.js';
 import { AppError } from '../http/errors.js';
@@ -66,6 +66,7 @@ export function prepareFromRegistry(
   };
   const bill = billFromWire(billWire);
   validateBill(bill);
+  checkSettleable(bill);
   if (binding) checkDischargedBy(bill, settlementDate);
   const personWire: PersonWire = { id: personRow.id, insuredRegion: personRow.insured_region, scheme: personRow.scheme, identities: personRow.identities };
   const person: Person = { ...personWire, identities: personWire.identities.map((i) => ({ ...i })) };

@@ -147,3 +147,13 @@ t.test('a ledger stored before assistanceBase existed still loads, with the fiel
   t.ok(ledgersEqual(applyDelta(s.ledgerAfter, negateDelta(d)), s.ledgerBefore), 'a reversal restores assistanceBase too');
   t.equal(settlementToWire(s).ledgerDelta.assistanceBase, d.assistanceBase.toFixed(2));
 });
+
+t.test('the engine still computes a bill of 0.00 or with a line of quantity 0 (the intake refuses them; stored settlements must replay)', async (t) => {
+  const { checkSettleable } = await import('../../src/domain/validate.js');
+  const zero = bill([line('0.00')], { discharge: '2020-06-10' });
+  t.doesNotThrow(() => validateBill(zero), 'well-formed');
+  t.throws(() => checkSettleable(zero), { code: 'BILL_ZERO_TOTAL' });
+  const s = run({ pack: 'wenzhou-2019', bill: zero });
+  t.equal(s.split.total.toFixed(2), '0.00');
+  t.equal(s.patientShare.toFixed(2), '0.00', 'computed, every figure 0.00');
+});

@@ -208,3 +208,15 @@ t.test('the HIS look-up reads a corrected identity window as the settlement does
   const preview = await call('POST', '/v1/settlements/preview', { body: bill({ personId: 'P-CORR', admissionDate: '2026-06-12', dischargeDate: TODAY }) });
   t.equal(preview.json().settlement.identity.used, 'dibao', 'as the settlement does');
 });
+
+t.test('a stored version whose id is longer than new ones may be still loads: the limit is checked when a version is added', async (t) => {
+  const fresh = await testApp(t);
+  const pack = (await fresh.call('GET', '/v1/policies/wenzhou-2019')).json().pack;
+  const { insertPolicyVersion } = await import('../../src/db/repositories/reference.js');
+  const id = `w-${'x'.repeat(68)}`;
+  const stored = { ...pack, id, version: 'v'.repeat(80), effectiveFrom: '2031-01-01' };
+  t.ok(await insertPolicyVersion(fresh.db, { id, region_code: '330300', version: stored.version, effective_from: '2031-01-01', effective_to: null, pack: stored, content_hash: 'x', origin: 'test' }));
+  const preview = await fresh.call('POST', '/v1/settlements/preview', { body: bill({ personId: P.DIBAO }) });
+  t.equal(preview.statusCode, 200, preview.body.slice(0, 200));
+  t.equal((await fresh.call('GET', `/v1/policies/${id}`)).statusCode, 200);
+});
