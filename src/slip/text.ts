@@ -54,8 +54,11 @@ class Lines {
   amount(label: string, amount: string, indent = 0): void {
     const room = this.width - indent - textWidth(amount) - 1;
     const pad = ' '.repeat(indent);
-    wrap(label, room).forEach((line, i) => {
-      this.out.push(i === 0 ? pad + padEnd(line, room) + ' ' + amount : pad + line);
+    // The amount goes on the label's last line, so it is read with the whole label
+    // (…统筹基金 / 剩余额度 293717.50, not …统筹基金 293717.50 / 剩余额度).
+    const lines = wrap(label, room);
+    lines.forEach((line, i) => {
+      this.out.push(i === lines.length - 1 ? pad + padEnd(line, room) + ' ' + amount : pad + line);
     });
   }
 

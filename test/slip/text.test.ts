@@ -103,3 +103,14 @@ t.test('control characters from the registry never reach the printer, at either 
     t.match(text, '张* [2J', `${width} columns: the name is printed, the ESC flattened to a space`);
   }
 });
+
+t.test('an amount beside a label that wraps is printed on the label’s last line', async (t) => {
+  const base = sampleSlip();
+  const fund = { ...base.funds[0]!, name: '城乡居民基本医疗保险统筹基金本年度剩余额度', fundCode: '390100', amount: '293717.50' };
+  const text = renderSlipText(sampleSlip({ funds: [fund, ...base.funds.slice(1)] }), 48);
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.includes('293717.50'));
+  t.ok(at > 0, 'printed');
+  t.match(lines[at], /\(390100\)\s+293717\.50$/, `the amount closes the label: ${JSON.stringify(lines.slice(at - 1, at + 1))}`);
+  t.match(lines[at - 1], /城乡居民/, 'the label began on the line above');
+});
