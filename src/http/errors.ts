@@ -97,7 +97,11 @@ export const ErrorSchema = Type.Object(
   { $id: 'Error', description: 'every non-2xx answer' },
 );
 
-/** Response schemas for the error statuses a route can answer, for the OpenAPI document. */
+/**
+ * Response schemas for the error statuses a route can answer, for the OpenAPI document:
+ * 400 and 500 always, and the route's own. Those every /v1 route may answer (401, 403,
+ * 429, 503, and 415 with a body) are added to each by addApiErrorResponses.
+ */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorSchema> {
   return Object.fromEntries([...new Set([400, 500, ...statuses])].map((s) => [s, ErrorSchema]));
 }

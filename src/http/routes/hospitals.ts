@@ -11,7 +11,7 @@ const security = [{ apiKey: [] }];
 export const hospitalRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.post(
     '/hospitals',
-    { schema: { tags, security, summary: 'register a designated hospital (admin)', body: HospitalCreateSchema, response: { 201: HospitalSchema, ...errorResponses(401, 403, 409) } } },
+    { schema: { tags, security, summary: 'register a designated hospital (admin)', body: HospitalCreateSchema, response: { 201: HospitalSchema, ...errorResponses(409) } } },
     async (req, reply) => reply.code(201).header('location', `/v1/hospitals/${req.body.code}`).send(await createHospital(db, actorOf(req), req.body)),
   );
 
@@ -21,7 +21,7 @@ export const hospitalRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: {
         tags, security, summary: 'change level, region or name from a date, or end the designation (admin); history is kept',
         params: HospitalParamsSchema, body: HospitalChangeSchema,
-        response: { 201: HospitalSchema, ...errorResponses(401, 403, 404, 409) },
+        response: { 201: HospitalSchema, ...errorResponses(404, 409) },
       },
     },
     async (req, reply) => reply.code(201).send(await changeHospital(db, actorOf(req), req.params.code, req.body)),
@@ -29,13 +29,13 @@ export const hospitalRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
 
   app.get(
     '/hospitals',
-    { schema: { tags, security, summary: 'designated hospitals with their periods (admin, ops)', response: { 200: HospitalListSchema, ...errorResponses(401, 403) } } },
+    { schema: { tags, security, summary: 'designated hospitals with their periods (admin, ops)', response: { 200: HospitalListSchema, ...errorResponses() } } },
     async () => ({ items: await listHospitals(db) }),
   );
 
   app.get(
     '/hospitals/:code',
-    { schema: { tags, security, summary: 'one hospital with its periods (admin, ops)', params: HospitalParamsSchema, response: { 200: HospitalSchema, ...errorResponses(401, 403, 404) } } },
+    { schema: { tags, security, summary: 'one hospital with its periods (admin, ops)', params: HospitalParamsSchema, response: { 200: HospitalSchema, ...errorResponses(404) } } },
     async (req) => getHospital(db, req.params.code),
   );
 };

@@ -26,7 +26,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
           'The same batch id with the same content answers the stored report (200, replayed); with other content 409 IMPORT_BATCH_CONFLICT.',
         querystring: ImportQuerySchema,
         body: { content: { 'application/json': { schema: ImportJsonSchema }, 'text/csv': { schema: Type.String({ minLength: 1 }) } } },
-        response: { 200: ImportReportSchema, 201: ImportReportSchema, ...errorResponses(401, 403, 409, 413, 415, 422) },
+        response: { 200: ImportReportSchema, 201: ImportReportSchema, ...errorResponses(409, 413, 422) },
       },
     },
     async (req, reply) => {
@@ -47,7 +47,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
 
   app.get(
     '/identity-imports/:batchId',
-    { schema: { tags, security, summary: 'the report of a committed identity import (ops, admin)', params: ImportParamsSchema, response: { 200: ImportReportSchema, ...errorResponses(401, 403, 404) } } },
+    { schema: { tags, security, summary: 'the report of a committed identity import (ops, admin)', params: ImportParamsSchema, response: { 200: ImportReportSchema, ...errorResponses(404) } } },
     async (req) => getImport(deps.db, req.params.batchId),
   );
 };

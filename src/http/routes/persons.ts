@@ -12,7 +12,7 @@ export const personRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, d
         tags: ['persons'], security: [{ apiKey: [] }],
         summary: 'annual accumulators of a person (5206); year defaults to the current policy year',
         params: PersonParamsSchema, querystring: LedgerQuerySchema,
-        response: { 200: LedgerResponseSchema, ...errorResponses(401, 404) },
+        response: { 200: LedgerResponseSchema, ...errorResponses(404) },
       },
     },
     async (req) => getLedger(deps.db, deps.clock, req.params.id, req.query.year),

@@ -14,7 +14,7 @@ export const policyRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, d
     {
       schema: {
         tags, security, summary: 'add a policy version (admin): body = a pack; 422 POLICY_INVALID names path and problem',
-        body: PolicyPackBodySchema, response: { 201: PolicyVersionSchema, ...errorResponses(401, 403, 409, 422) },
+        body: PolicyPackBodySchema, response: { 201: PolicyVersionSchema, ...errorResponses(409, 422) },
       },
     },
     async (req, reply) => {
@@ -25,13 +25,13 @@ export const policyRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, d
 
   app.get(
     '/policies',
-    { schema: { tags, security, summary: 'policy versions, per region by effective date (ops, admin)', querystring: PolicyListQuerySchema, response: { 200: PolicyListSchema, ...errorResponses(401, 403) } } },
+    { schema: { tags, security, summary: 'policy versions, per region by effective date (ops, admin)', querystring: PolicyListQuerySchema, response: { 200: PolicyListSchema, ...errorResponses() } } },
     async (req) => ({ items: await listPolicies(deps.db, req.query.region) }),
   );
 
   app.get(
     '/policies/:id',
-    { schema: { tags, security, summary: 'one policy version with its pack (ops, admin)', params: PolicyParamsSchema, response: { 200: PolicyVersionWithPackSchema, ...errorResponses(401, 403, 404) } } },
+    { schema: { tags, security, summary: 'one policy version with its pack (ops, admin)', params: PolicyParamsSchema, response: { 200: PolicyVersionWithPackSchema, ...errorResponses(404) } } },
     async (req) => getPolicy(deps.db, req.params.id),
   );
 };

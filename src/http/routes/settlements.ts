@@ -45,7 +45,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       schema: {
         tags, security, summary: '预结算 (2303): compute without writing; non-binding',
         body: SettleRequestSchema,
-        response: { 200: PreviewResponseSchema, ...errorResponses(401, 409, 422) },
+        response: { 200: PreviewResponseSchema, ...errorResponses(409, 422) },
       },
     },
     async (req) => previewSettlement(deps, req.body),
@@ -62,7 +62,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
           'No settlement worker free within SETTLE_QUEUE_TIMEOUT_MS, or no database connection: 503 SERVICE_UNAVAILABLE with Retry-After, nothing written.',
         headers: IdempotencyHeadersSchema,
         body: SettleRequestSchema,
-        response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(401, 409, 422, 503) },
+        response: { 200: SettlementRecordSchema, 201: SettlementRecordSchema, ...errorResponses(409, 422) },
       },
     },
     async (req, reply) => {
@@ -77,13 +77,13 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
 
   app.get(
     '/settlements',
-    { schema: { tags, security, summary: 'list settlements and reversals, newest first (cursor paging)', querystring: ListQuerySchema, response: { 200: ListResponseSchema, ...errorResponses(401) } } },
+    { schema: { tags, security, summary: 'list settlements and reversals, newest first (cursor paging)', querystring: ListQuerySchema, response: { 200: ListResponseSchema, ...errorResponses() } } },
     async (req) => listSettlementPage(deps.db, req.query),
   );
 
   app.get(
     '/settlements/by-key/:idempotencyKey',
-    { schema: { tags, security, summary: 'the committed settlement of an Idempotency-Key (after a lost response)', params: KeyParamsSchema, querystring: KeyQuerySchema, response: { 200: SettlementRecordSchema, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, security, summary: 'the committed settlement of an Idempotency-Key (after a lost response)', params: KeyParamsSchema, querystring: KeyQuerySchema, response: { 200: SettlementRecordSchema, ...errorResponses(400, 404) } } },
     async (req, reply) => {
       const hospital = req.query.hospital;
       if (hospital === undefined) {
@@ -95,7 +95,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
 
   app.get(
     '/settlements/:id',
-    { schema: { tags, security, summary: 'one settlement or reversal (5203)', params: IdParamsSchema, response: { 200: SettlementRecordSchema, ...errorResponses(401, 404) } } },
+    { schema: { tags, security, summary: 'one settlement or reversal (5203)', params: IdParamsSchema, response: { 200: SettlementRecordSchema, ...errorResponses(404) } } },
     async (req, reply) => sendRecord(reply, await getSettlement(deps.db, req.params.id)),
   );
 
@@ -105,7 +105,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       schema: {
         tags, security, summary: '结算撤销 (2305): reverse with equal and opposite amounts',
         params: IdParamsSchema, body: ReversalRequestSchema,
-        response: { 201: SettlementRecordSchema, ...errorResponses(401, 404, 409, 503) },
+        response: { 201: SettlementRecordSchema, ...errorResponses(404, 409) },
       },
     },
     async (req, reply) => {
@@ -121,7 +121,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
       schema: {
         tags, security, summary: 'recompute from the stored snapshot; optionally under another policy version (what-if, writes nothing)',
         params: IdParamsSchema, body: ReplayRequestSchema,
-        response: { 200: ReplayResponseSchema, ...errorResponses(401, 404, 409, 422) },
+        response: { 200: ReplayResponseSchema, ...errorResponses(404, 409, 422) },
       },
     },
     async (req) => replaySettlement(deps.db, deps.policies, req.params.id, req.body?.policyVersionId),

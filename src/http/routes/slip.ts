@@ -102,7 +102,7 @@ export const slipRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, dep
             },
           },
           406: ErrorSchema,
-          ...errorResponses(401, 404),
+          ...errorResponses(404),
         },
       },
     },
