@@ -16,30 +16,26 @@ export async function createPerson(db: Db, by: Actor, req: PersonCreate): Promis
   const idCard = normaliseIdCard(req.idCard);
   const problem = idCardProblem(idCard);
   if (problem) throw new AppError('ID_CARD_INVALID', `ID-card number ${problem}`, { field: 'idCard' });
-  await db.transaction().execute(async (trx) => {
-    // One person per ID card: a second one would keep a ledger of its own (a deductible
-    // paid twice, caps split) and make every identity row for the card ambiguous.
-    const holder = (await findPersonsByIdCard(trx, idCard))[0];
-    if (holder) throw cardTaken(idCard, holder.id);
-    const inserted = await insertPerson(trx, { id: req.id, name: req.name, id_card: idCard, insured_region: req.insuredRegion, scheme: req.scheme }).catch(async (e: unknown) => {
-      // Registered by a concurrent request between the look-up and the insert.
-      if (isUniqueViolation(e, 'persons_id_card_key')) throw cardTaken(idCard, null);
-      throw e;
+  try {
+    await db.transaction().execute(async (trx) => {
+      if (!(await insertPerson(trx, { id: req.id, name: req.name, id_card: idCard, insured_region: req.insuredRegion, scheme: req.scheme }))) {
+        throw new AppError('PERSON_EXISTS', `person ${req.id} is already registered`, { personId: req.id });
+      }
+      // The audit detail never holds the name or the full ID-card number.
+      await insertAudit(trx, auditEntry(by, 'person.create', 'person', req.id, { idCard: maskIdNumber(idCard), insuredRegion: req.insuredRegion, scheme: req.scheme }));
     });
-    if (!inserted) {
-      throw new AppError('PERSON_EXISTS', `person ${req.id} is already registered`, { personId: req.id });
-    }
-    // The audit detail never holds the name or the full ID-card number.
-    await insertAudit(trx, auditEntry(by, 'person.create', 'person', req.id, { idCard: maskIdNumber(idCard), insuredRegion: req.insuredRegion, scheme: req.scheme }));
-  });
+  } catch (e) {
+    // One person per ID card (the database's unique index decides, concurrent requests
+    // included): a second one would keep a ledger of its own (a deductible paid twice,
+    // caps split) and make every identity row for the card ambiguous.
+    if (!isUniqueViolation(e, 'persons_id_card_key')) throw e;
+    const holder = (await findPersonsByIdCard(db, idCard))[0]?.id ?? null;
+    throw new AppError('PERSON_EXISTS', `ID-card number ${maskIdNumber(idCard)} is already registered${holder ? ` as person ${holder}` : ''}`, {
+      personId: holder,
+      idCard: maskIdNumber(idCard),
+    });
+  }
   return getPerson(db, req.id);
-}
-
-function cardTaken(idCard: string, personId: string | null): AppError {
-  return new AppError('PERSON_EXISTS', `ID-card number ${maskIdNumber(idCard)} is already registered${personId ? ` as person ${personId}` : ''}`, {
-    personId,
-    idCard: maskIdNumber(idCard),
-  });
 }
 
 export async function getPerson(db: Db, id: string): Promise<Person> {
