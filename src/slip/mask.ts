@@ -1,3 +1,5 @@
+import { flatten } from './width.js';
+
 /*
  * Masking of personal data on the slip. The slip leaves the hospital in the patient's
  * pocket and lies on counters, so it shows enough for the patient to recognise it as
@@ -16,7 +18,7 @@ const MASK = '*';
  * 张*三 with only the space masked.
  */
 export function maskName(name: string): string {
-  const chars = Array.from(name.replace(/[\p{Cc}\p{Cf}\p{Z}\s]+/gu, ''));
+  const chars = Array.from(flatten(name).replaceAll(' ', ''));
   if (chars.length === 0) return '';
   if (chars.length === 1) return MASK;
   if (chars.length === 2) return chars[0] + MASK;
