@@ -38,7 +38,7 @@ export async function reverseSettlement(db: Db, id: string, reason: string, acto
     const year = orig.policy_year;
     const current = ledgerFromWire(await lockLedger(trx, orig.person_id, year, ledgerToWire(emptyLedger(year))));
     if (!ledgersEqual(current, ledgerFromWire(wire.ledgerAfter))) {
-      const later = await laterActiveSettlements(trx, orig.person_id, year, orig.id);
+      const later = await laterActiveSettlements(trx, orig.id);
       const why = later > 0
         ? `${later} later settlement(s) were computed on top of it; reverse those first, newest first (a later one at another hospital is that hospital's to reverse)`
         : 'the ledger changed after it without a later active settlement (an earlier settlement reversed out of order before this rule); it cannot be taken out on its own: ops must look at this ledger';

@@ -269,14 +269,14 @@ export async function findIdempotencyRecord(db: Q, hospitalCode: string, key: st
 }
 
 /**
- * How many active settlements of the person's policy year were committed after the given
- * one (by creation time; the ledger itself is what decides, see reverseSettlement). The
- * count only: they may belong to other hospitals, whose settlements a caller may not see.
+ * How many active settlements of the given one's person and policy year were committed
+ * after it (by creation time; the ledger itself is what decides, see reverseSettlement).
+ * The count only: they may belong to other hospitals, whose settlements a caller may not see.
  */
-export async function laterActiveSettlements(trx: Transaction<DB>, personId: string, year: number, settlementId: string): Promise<number> {
+export async function laterActiveSettlements(trx: Transaction<DB>, settlementId: string): Promise<number> {
   const r = await sql<{ n: string }>`
     SELECT count(*) AS n FROM settlements s, settlements o
-    WHERE o.id = ${settlementId} AND s.person_id = ${personId} AND s.policy_year = ${year} AND s.kind = 'settlement'
+    WHERE o.id = ${settlementId} AND s.person_id = o.person_id AND s.policy_year = o.policy_year AND s.kind = 'settlement'
       AND s.reversed_by_id IS NULL AND s.id <> o.id AND s.created_at >= o.created_at`.execute(trx);
   return Number(r.rows[0]!.n);
 }

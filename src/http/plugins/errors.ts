@@ -36,7 +36,7 @@ const TRANSIENT_SQLSTATES: Record<string, string> = {
 /** The SQLSTATE of a transient PostgreSQL refusal (see TRANSIENT_SQLSTATES), else undefined. */
 export function transientSqlstate(err: unknown): string | undefined {
   const code = err instanceof pg.DatabaseError ? err.code : undefined;
-  return code !== undefined && code in TRANSIENT_SQLSTATES ? code : undefined;
+  return code !== undefined && Object.hasOwn(TRANSIENT_SQLSTATES, code) ? code : undefined;
 }
 
 export function toWireError(err: unknown): { status: number; body: { code: string; message: string; details: Record<string, unknown> } } | null {
