@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
 import type { SettleRequest } from '../../src/http/schemas/settlements.js';
 import { syntheticIdCard } from '../../src/services/id-card.js';
@@ -82,4 +83,11 @@ export function bill(over: Partial<SettleRequest> & { amount?: number } = {}): S
     ],
     ...rest,
   };
+}
+
+/** What a request with this Idempotency-Key left behind: its claims and its settlements (0 and 0 when refused). */
+export async function writtenForKey(db: Db, key: string): Promise<{ keys: number; settlements: number }> {
+  const keys = await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys WHERE key = ${key}`.execute(db);
+  const settlements = await sql<{ n: string }>`SELECT count(*) AS n FROM settlements WHERE idempotency_key = ${key}`.execute(db);
+  return { keys: Number(keys.rows[0]!.n), settlements: Number(settlements.rows[0]!.n) };
 }

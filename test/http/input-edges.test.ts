@@ -2,7 +2,7 @@ import t from 'tap';
 import net from 'node:net';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
-import { bill, H, P, TODAY } from '../helpers/fixtures.js';
+import { bill, H, P, TODAY, writtenForKey } from '../helpers/fixtures.js';
 
 /*
  * Inputs a review found answered 500, accepted although meaningless, or stored so that
@@ -11,9 +11,6 @@ import { bill, H, P, TODAY } from '../helpers/fixtures.js';
 const ctx = await testApp(t);
 const { call, db } = ctx;
 
-const written = async (key: string) =>
-  Number((await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys WHERE key = ${key}`.execute(db)).rows[0]!.n) +
-  Number((await sql<{ n: string }>`SELECT count(*) AS n FROM settlements WHERE idempotency_key = ${key}`.execute(db)).rows[0]!.n);
 
 t.test('item codes named like Object.prototype members settle like any other code', async (t) => {
   const plain = await call('POST', '/v1/settlements/preview', { body: bill({ personId: P.DIBAO }) });
@@ -38,7 +35,7 @@ t.test('a discharge date after the settlement date: a settlement is refused 422,
   const r = await call('POST', '/v1/settlements', { body: future, key: 'future-1' });
   t.equal(r.statusCode, 422);
   t.match(r.json(), { code: 'BILL_DISCHARGE_IN_FUTURE', details: { dischargeDate: tomorrow, settlementDate: TODAY } });
-  t.equal(await written('future-1'), 0, 'nothing written');
+  t.same(await writtenForKey(db, 'future-1'), { keys: 0, settlements: 0 }, 'nothing written');
   const far = await call('POST', '/v1/settlements', { body: { ...future, admissionDate: '2200-12-30', dischargeDate: '2200-12-31' }, key: 'future-2' });
   t.equal(far.json().code, 'BILL_DISCHARGE_IN_FUTURE', 'named for what it is, not as a missing policy');
   const ledgers = await sql<{ n: string }>`SELECT count(*) AS n FROM person_ledgers WHERE year > 2026`.execute(db);
@@ -59,7 +56,7 @@ t.test('a line of quantity 0 and a bill of 0.00 are refused; a free line in a re
   const r2 = await call('POST', '/v1/settlements', { body: nothing, key: 'zero-2' });
   t.equal(r2.statusCode, 422);
   t.equal(r2.json().code, 'BILL_ZERO_TOTAL');
-  t.equal(await written('zero-1') + (await written('zero-2')), 0, 'nothing written');
+  t.same([await writtenForKey(db, 'zero-1'), await writtenForKey(db, 'zero-2')], [{ keys: 0, settlements: 0 }, { keys: 0, settlements: 0 }], 'nothing written');
   const ledger = (await call('GET', `/v1/persons/${P.ORD}/ledger?year=2026`, { as: 'ops' })).json();
   t.equal(ledger.ledger?.inpatientAdmissions ?? 0, 0, 'no admission counted');
 

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { testApp, type TestApp } from '../helpers/app.js';
-import { bill, P } from '../helpers/fixtures.js';
+import { bill, P, writtenForKey } from '../helpers/fixtures.js';
 import { loadConfig } from '../../src/config.js';
 import { toWireError } from '../../src/http/plugins/errors.js';
 
@@ -23,11 +23,6 @@ async function holdLedger(t: Test, ctx: TestApp, personId: string): Promise<{ re
   return { release: async () => void (await other.query('ROLLBACK')) };
 }
 
-async function written(ctx: TestApp, key: string): Promise<{ keys: number; settlements: number }> {
-  const keys = await sql<{ n: string }>`SELECT count(*) AS n FROM idempotency_keys WHERE key = ${key}`.execute(ctx.db);
-  const settlements = await sql<{ n: string }>`SELECT count(*) AS n FROM settlements WHERE idempotency_key = ${key}`.execute(ctx.db);
-  return { keys: Number(keys.rows[0]!.n), settlements: Number(settlements.rows[0]!.n) };
-}
 
 t.test('the defaults, and 0 for the server’s own setting', async (t) => {
   const d = loadConfig({});
@@ -55,7 +50,7 @@ t.test('a settlement waiting on a held ledger longer than DB_LOCK_TIMEOUT_MS: 50
   t.equal(refused.statusCode, 503);
   t.equal(refused.headers['retry-after'], '1');
   t.match(refused.json(), { code: 'SERVICE_UNAVAILABLE', message: /DB_LOCK_TIMEOUT_MS.*send the request again/, details: { sqlstate: '55P03' } });
-  t.same(await written(ctx, 'lt-2'), { keys: 0, settlements: 0 }, 'neither the claim nor the settlement is left');
+  t.same(await writtenForKey(ctx.db, 'lt-2'), { keys: 0, settlements: 0 }, 'neither the claim nor the settlement is left');
   const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { code?: string } }).filter((l) => l.level === 40 && l.err?.code === '55P03');
   t.ok(warned.length >= 1, 'logged at warn with the database error');
 
@@ -74,7 +69,7 @@ t.test('a statement running past DB_STATEMENT_TIMEOUT_MS: 503, nothing written',
   const refused = await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO, visitNo: 'ST-2' }), key: 'st-2' });
   t.equal(refused.statusCode, 503);
   t.match(refused.json(), { code: 'SERVICE_UNAVAILABLE', message: /DB_STATEMENT_TIMEOUT_MS/, details: { sqlstate: '57014' } });
-  t.same(await written(ctx, 'st-2'), { keys: 0, settlements: 0 });
+  t.same(await writtenForKey(ctx.db, 'st-2'), { keys: 0, settlements: 0 });
   await held.release();
 });
 
