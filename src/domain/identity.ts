@@ -73,6 +73,5 @@ export function screenIdentities(person: Person, pack: PolicyPack, date: IsoDate
     else if (entry.def.ordinaryTreatment) ignored.push({ category: id.category, reason: 'ORDINARY_TREATMENT' });
     else valid.add(id.category);
   }
-  const order = (c: string) => known.get(c)!.rank;
-  return { valid: [...valid].sort((a, b) => order(a) - order(b)), ignored };
+  return { valid: [...valid].sort((a, b) => known.get(a)!.rank - known.get(b)!.rank), ignored };
 }

@@ -12,6 +12,11 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`settlement invariant violated: ${what}`);
 }
 
+/** What the layer paid in s (zero when it did not run); module-level, see precise() in validate.ts. */
+function paidOf(s: Settlement, layer: string) {
+  return s.layers.find((l) => l.layer === layer)?.paid ?? ZERO;
+}
+
 export function assertInvariants(s: Settlement): void {
   const { split } = s;
   check(split.total.equals(split.fullySelfPaid.plus(split.overLimit).plus(split.preSelfPay).plus(split.inScope)), 'bill split does not add up');
@@ -24,11 +29,10 @@ export function assertInvariants(s: Settlement): void {
     check(l.limitBefore === null || l.paid.lessThanOrEqualTo(l.limitBefore), `${l.layer} overran its limit`);
   }
   const d = ledgerDelta(s.ledgerBefore, s.ledgerAfter);
-  const paidOf = (layer: string) => s.layers.find((l) => l.layer === layer)?.paid ?? ZERO;
-  check(d.basicPaid.equals(paidOf('basic')), 'ledger basicPaid delta ≠ basic payment');
-  check(d.ciPaid.equals(paidOf('critical_illness')), 'ledger ciPaid delta ≠ critical-illness payment');
-  check(d.assistancePaid.equals(paidOf('assistance')), 'ledger assistancePaid delta ≠ assistance payment');
-  check(d.tiltPaid.equals(paidOf('tilt')), 'ledger tiltPaid delta ≠ tilt payment');
+  check(d.basicPaid.equals(paidOf(s, 'basic')), 'ledger basicPaid delta ≠ basic payment');
+  check(d.ciPaid.equals(paidOf(s, 'critical_illness')), 'ledger ciPaid delta ≠ critical-illness payment');
+  check(d.assistancePaid.equals(paidOf(s, 'assistance')), 'ledger assistancePaid delta ≠ assistance payment');
+  check(d.tiltPaid.equals(paidOf(s, 'tilt')), 'ledger tiltPaid delta ≠ tilt payment');
   check(d.patientPaid.equals(s.patientShare), 'ledger patientPaid delta ≠ patient share');
-  for (const [k, v] of Object.entries(d.extraPaid)) check(v.equals(paidOf(k)), `ledger extraPaid.${k} delta ≠ its payment`);
+  for (const [k, v] of Object.entries(d.extraPaid)) check(v.equals(paidOf(s, k)), `ledger extraPaid.${k} delta ≠ its payment`);
 }

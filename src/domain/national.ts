@@ -6,8 +6,12 @@ import type { NationalWire } from './wire-schema.js';
  * The national platform's view (domain.md §4) of the same numbers: nothing here is
  * computed afresh except sums of the layers by their national field.
  */
+/** What the layers paid under one national field (module-level: see precise() in validate.ts). */
+function paidTo(s: Settlement, field: string) {
+  return sum(s.layers.filter((l) => l.nationalField === field).map((l) => l.paid));
+}
+
 export function nationalView(s: Settlement): NationalWire {
-  const byField = (f: string) => sum(s.layers.filter((l) => l.nationalField === f).map((l) => l.paid));
   const basic = s.layers.find((l) => l.layer === 'basic');
   return {
     medfee_sumamt: fmt(s.split.total),
@@ -16,10 +20,10 @@ export function nationalView(s: Settlement): NationalWire {
     preselfpay_amt: fmt(s.split.preSelfPay),
     inscp_scp_amt: fmt(s.split.inScope),
     act_pay_dedc: fmt(basic?.deductibleApplied ?? ZERO),
-    hifp_pay: fmt(byField('hifp_pay')),
-    hifmi_pay: fmt(byField('hifmi_pay')),
-    maf_pay: fmt(byField('maf_pay')),
-    oth_pay: fmt(byField('oth_pay')),
+    hifp_pay: fmt(paidTo(s, 'hifp_pay')),
+    hifmi_pay: fmt(paidTo(s, 'hifmi_pay')),
+    maf_pay: fmt(paidTo(s, 'maf_pay')),
+    oth_pay: fmt(paidTo(s, 'oth_pay')),
     fund_pay_sumamt: fmt(s.fundTotal),
     psn_part_amt: fmt(s.patientShare),
     setldetail: s.layers.map((l) => ({

@@ -59,13 +59,21 @@ function badLine(code: string, i: number, l: BillLine, what: string): never {
   bad(code, `line ${i} (${l.itemCode}): ${what}`, { line: i, itemCode: l.itemCode });
 }
 
+/**
+ * Hot helpers are module-level functions, never closures made per call: tsx (esbuild's
+ * keepNames) names every named closure with Object.defineProperty each time it is made,
+ * which cost more than the checks themselves (bench:settle profile, 2026-12-02).
+ */
+function precise(d: Decimal | undefined): boolean {
+  return d === undefined || d.decimalPlaces() <= BILL_DECIMALS_MAX;
+}
+
 /** Magnitude and digit limits of one line, checked before any product is formed. */
 function checkLineSize(l: BillLine, i: number): void {
   if (l.quantity.greaterThan(BILL_QUANTITY_MAX)) badLine('BILL_TOO_LARGE', i, l, `quantity ${l.quantity.toString()} above ${BILL_QUANTITY_MAX.toString()}`);
   if (l.unitPrice.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `unit price above ${fmt(BILL_AMOUNT_MAX)}`);
   if (l.priceCeiling?.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `price ceiling above ${fmt(BILL_AMOUNT_MAX)}`);
   if (l.amount.greaterThan(BILL_AMOUNT_MAX)) badLine('BILL_TOO_LARGE', i, l, `amount above ${fmt(BILL_AMOUNT_MAX)}`);
-  const precise = (d: Decimal | undefined) => d === undefined || d.decimalPlaces() <= BILL_DECIMALS_MAX;
   if (!precise(l.quantity) || !precise(l.unitPrice) || !precise(l.priceCeiling) || !precise(l.selfPayRatio)) {
     badLine('BILL_TOO_PRECISE', i, l, `quantity, unit price, price ceiling and self-pay ratio take at most ${BILL_DECIMALS_MAX} decimals`);
   }

@@ -23,6 +23,11 @@ function num(code: string, where: string, parse: (s: string) => Decimal, s: stri
   }
 }
 
+/** One number of bill line i (a module-level function: see precise() in validate.ts). */
+function lineNumber(i: number, field: string, s: string, p = parseDecimal): Decimal {
+  return num('BILL_BAD_NUMBER', `line ${i} ${field}`, p, s);
+}
+
 export function billFromWire(w: BillWire): Bill {
   return {
     visitNo: w.visitNo,
@@ -32,17 +37,16 @@ export function billFromWire(w: BillWire): Bill {
     dischargeDate: w.dischargeDate,
     referral: w.referral,
     lines: w.lines.map((l, i) => {
-      const n = (field: string, s: string, p = parseDecimal) => num('BILL_BAD_NUMBER', `line ${i} ${field}`, p, s);
       return {
         itemCode: l.itemCode,
         name: l.name,
         kind: l.kind,
         catalogClass: l.catalogClass,
-        quantity: n('quantity', l.quantity),
-        unitPrice: n('unitPrice', l.unitPrice),
-        amount: n('amount', l.amount, parseMoney),
-        ...(l.priceCeiling !== undefined ? { priceCeiling: n('priceCeiling', l.priceCeiling) } : {}),
-        ...(l.selfPayRatio !== undefined ? { selfPayRatio: n('selfPayRatio', l.selfPayRatio) } : {}),
+        quantity: lineNumber(i, 'quantity', l.quantity),
+        unitPrice: lineNumber(i, 'unitPrice', l.unitPrice),
+        amount: lineNumber(i, 'amount', l.amount, parseMoney),
+        ...(l.priceCeiling !== undefined ? { priceCeiling: lineNumber(i, 'priceCeiling', l.priceCeiling) } : {}),
+        ...(l.selfPayRatio !== undefined ? { selfPayRatio: lineNumber(i, 'selfPayRatio', l.selfPayRatio) } : {}),
       };
     }),
   };
@@ -97,7 +101,7 @@ export function ledgerFromWire(w: LedgerWire): Ledger {
 }
 
 export function settlementToWire(s: Settlement): SettlementWire {
-  const m = (d: Decimal) => fmt(d);
+  const m = fmt;
   return {
     policy: { ...s.policy },
     decidingDate: s.decidingDate,
