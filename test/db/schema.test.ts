@@ -216,3 +216,28 @@ t.test('a temporary table cannot stand in for settlement_fund_lines in the commi
     /fund lines of settlement .* sum to .*, fund total is/,
   );
 });
+
+t.test('a settlement is reversed at most once, and a reversal reverses one settlement: unique indexes over the links that are set', async (t) => {
+  const original = (await ctx.call('POST', '/v1/settlements', { body: bill({ personId: P.DIBAO, visitNo: 'V-links', amount: 2_000 }), key: 'k-links' })).json();
+  const rev = await ctx.call('POST', `/v1/settlements/${original.id}/reversal`, { body: { reason: 'schema test' } });
+  t.equal(rev.statusCode, 201, rev.body);
+  const reversalId = rev.json().id as string;
+  // A second reversal row pointing at the same original (copied from the first).
+  await refuses(
+    t,
+    sql`INSERT INTO settlements SELECT gen_random_uuid(), kind, reverses_id, reversed_by_id, hospital_id, person_id, visit_no, visit_type,
+      admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
+      amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
+      result, now(), fund_line_count FROM settlements WHERE id = ${reversalId}`.execute(db),
+    /settlements_reverses_id_key/,
+  );
+  // Another settlement claiming to be reversed by the same reversal (the one update allowed: NULL to set).
+  await refuses(t, sql`UPDATE settlements SET reversed_by_id = ${reversalId} WHERE id = ${s.id}`.execute(db), /settlements_reversed_by_id_key/);
+  const { rows } = await sql<{ indexname: string; indexdef: string }>`
+    SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'settlements' AND indexname IN ('settlements_reverses_id_key', 'settlements_reversed_by_id_key') ORDER BY 1`.execute(db);
+  t.same(rows.map((r) => r.indexname), ['settlements_reversed_by_id_key', 'settlements_reverses_id_key']);
+  for (const r of rows) t.match(r.indexdef, /^CREATE UNIQUE INDEX .* WHERE \(\w+ IS NOT NULL\)$/, `${r.indexname} holds only the links that are set`);
+  // Settlements never reversed write no entry into either index.
+  const entries = await sql<{ n: string }>`SELECT count(*) AS n FROM settlements WHERE reverses_id IS NOT NULL OR reversed_by_id IS NOT NULL`.execute(db);
+  t.equal(entries.rows[0]!.n, '2', 'only the original and its reversal carry a link');
+});
