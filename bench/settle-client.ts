@@ -5,7 +5,9 @@
  * keep-alive connections until the deadline and answers with the latency summary and
  * its own CPU time. Any status other than 201 counts as an error.
  */
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { sampleRequest } from '../src/services/demo.js';
 
 export interface RunMessage {
@@ -76,6 +78,9 @@ async function run(m: RunMessage): Promise<RunResult> {
       req.end(body);
     });
   const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  // BENCH_TRACE=dir: one line per request (sent at, ms after the level began; latency; status) in dir/<label>.tsv.
+  const trace: string[] | undefined = process.env.BENCH_TRACE ? ['sent_ms\tlatency_ms\tstatus'] : undefined;
   const deadline = performance.now() + m.seconds * 1000;
   /** Sends the next request; its latency counts from `since` (now, or when it was due). */
   const settleNext = async (since: number): Promise<void> => {
@@ -88,8 +93,8 @@ async function run(m: RunMessage): Promise<RunResult> {
     });
     if (status === 201) latencies.push(performance.now() - since);
     else errors++;
+    trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}`);
   };
-  const started = performance.now();
   if (m.rate === undefined) {
     const worker = async () => {
       while (performance.now() < deadline) await settleNext(performance.now());
@@ -109,6 +114,7 @@ async function run(m: RunMessage): Promise<RunResult> {
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
+  if (trace) writeFileSync(path.join(process.env.BENCH_TRACE!, `${m.label}.tsv`), trace.join('\n') + '\n');
   const sorted = Float64Array.from(latencies).sort();
   return {
     type: 'result', connections: m.connections, settled: latencies.length, errors, firstError, elapsed,

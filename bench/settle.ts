@@ -37,6 +37,8 @@
  * BENCH_TCP=1 (loopback TCP instead of the embedded server's unix socket)
  * BENCH_LOG=info (service logs on, as in production but to /dev/null; default off)
  * BENCH_PG_SETTINGS=name=value,… (extra embedded server settings, e.g. for pg_stat_statements)
+ * BENCH_TRACE=dir (the load generator writes dir/<level>.tsv: when each request was sent, its
+ *   latency and status; shows whether slow requests come spread out or in bursts)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
