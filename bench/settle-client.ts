@@ -79,8 +79,9 @@ async function run(m: RunMessage): Promise<RunResult> {
     });
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  // BENCH_TRACE=dir: one line per request (sent at, ms after the level began; latency; status) in dir/<label>.tsv.
-  const trace: string[] | undefined = process.env.BENCH_TRACE ? ['sent_ms\tlatency_ms\tstatus'] : undefined;
+  // BENCH_TRACE=dir: one line per request (sent at, ms after the level began; latency; status;
+  // sent at, Unix epoch ms, to line it up with server logs) in dir/<label>.tsv.
+  const trace: string[] | undefined = process.env.BENCH_TRACE ? ['sent_ms\tlatency_ms\tstatus\tsent_epoch_ms'] : undefined;
   const deadline = performance.now() + m.seconds * 1000;
   /** Sends the next request; its latency counts from `since` (now, or when it was due). */
   const settleNext = async (since: number): Promise<void> => {
@@ -93,7 +94,7 @@ async function run(m: RunMessage): Promise<RunResult> {
     });
     if (status === 201) latencies.push(performance.now() - since);
     else errors++;
-    trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}`);
+    trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}\t${(performance.timeOrigin + since).toFixed(1)}`);
   };
   if (m.rate === undefined) {
     const worker = async () => {
