@@ -24,11 +24,14 @@ async function main(): Promise<void> {
     await db?.destroy();
     await embedded?.stop();
   };
-  const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ err, signal }) => {
+  // SIGINT is ours (see onCtrlC); SIGTERM and fatal errors are close-with-grace's.
+  const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000, skip: ['SIGINT'] }, async ({ err, signal }) => {
     if (err) console.error('fatal:', err);
     else if (signal) console.error(`\n${signal}: shutting down`);
     await release();
   });
+  const ctrlC = onCtrlC(() => void shutdown.close());
+  process.on('SIGINT', ctrlC);
 
   try {
     let url = config.DATABASE_URL;
@@ -58,9 +61,32 @@ async function main(): Promise<void> {
     // Not shutdown.close(): close-with-grace ends with process.exit(0), and a supervisor
     // (or a script) must see that the service did not start.
     shutdown.uninstall();
+    process.off('SIGINT', ctrlC);
     await release().catch((e: unknown) => console.error('while stopping:', e instanceof Error ? e.message : e));
     process.exit(1);
   }
+}
+
+/**
+ * Ctrl-C under `npm start` reaches the service twice: the terminal signals the whole
+ * process group, and npm (and tsx) pass their own SIGINT on. Both arrive within moments,
+ * so a SIGINT within a second of the first is the same key press: the graceful shutdown
+ * goes on (requests in flight answered, the embedded PostgreSQL stopped). A later one is
+ * a second press: exit at once.
+ */
+function onCtrlC(close: () => void): () => void {
+  let first: number | undefined;
+  return () => {
+    const t = Date.now();
+    if (first === undefined) {
+      first = t;
+      console.error('\nSIGINT: shutting down');
+      close();
+    } else if (t - first >= 1000) {
+      console.error('second SIGINT, exiting');
+      process.exit(1);
+    }
+  };
 }
 
 function printBanner(config: Config, address: string, apiKey: string, adminKey: string): void {

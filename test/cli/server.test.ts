@@ -21,12 +21,15 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function start(env: Record<string, string>): Started {
-  const tsx = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+function start(env: Record<string, string>, opts: { ownGroup?: boolean } = {}): Started {
   const { DATABASE_URL: _none, ...inherited } = process.env;
-  const child = spawn(tsx, [path.join(PROJECT_ROOT, 'src', 'server.ts')], {
+  // As `npm start` runs it: Node itself, loading TypeScript through tsx's hooks.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'server.ts')], {
+    cwd: PROJECT_ROOT,
     env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives `npm start`: signalled as a whole by Ctrl-C.
+    detached: opts.ownGroup ?? false,
   });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -70,6 +73,21 @@ t.test('embedded: starts in an empty directory, refuses a second service on it, 
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0, 'SIGTERM stops the service cleanly');
   t.notOk(alive(postmaster), 'and its PostgreSQL with it');
+});
+
+t.test('embedded: Ctrl-C (SIGINT to the process group, passed on once more by npm) shuts down once, gracefully, with its PostgreSQL', async (t) => {
+  const dataDir = path.join(scratch, 'ctrl-c');
+  const s = start({ PG_DATA_DIR: dataDir }, { ownGroup: true });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  await until(s, /One-stop settlement service is up/);
+  const postmaster = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  process.kill(-s.child.pid!, 'SIGINT');
+  await new Promise((r) => setTimeout(r, 30));
+  s.child.kill('SIGINT');
+  t.equal(await s.exited, 0, 'the service exits 0: the graceful path ran to its end');
+  t.equal(s.output().match(/SIGINT: shutting down/g)?.length, 1, 'one shutdown');
+  t.notMatch(s.output(), /second SIGINT/, 'the repeated signal of the same key press is not a second press');
+  t.notOk(alive(postmaster), 'and its PostgreSQL stopped with it');
 });
 
 t.test('embedded: the remains of an interrupted initdb are cleared and initialised again', async (t) => {
