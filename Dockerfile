@@ -34,5 +34,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Migrations run on start (forward-only, idempotent); policy packs load on start.
 # As `npm start`: Node itself is PID 1 (no tsx parent relaying signals), with a 64 MB
-# young generation (see README, Configuration).
+# semi-space, a young generation of up to 128 MB (see README, Configuration).
 CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/server.ts"]

@@ -5,7 +5,7 @@
  * keep-alive connections until the deadline and answers with the latency summary and
  * its own CPU time. Any status other than 201 counts as an error.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { sampleRequest } from '../src/services/demo.js';
@@ -82,7 +82,7 @@ async function run(m: RunMessage): Promise<RunResult> {
   // BENCH_TRACE=dir: one line per request (sent at, ms after the level began; latency; status;
   // sent at, Unix epoch ms, to line it up with server logs) in dir/<label>.tsv.
   const trace: string[] | undefined = process.env.BENCH_TRACE ? ['sent_ms\tlatency_ms\tstatus\tsent_epoch_ms'] : undefined;
-  const deadline = performance.now() + m.seconds * 1000;
+  const deadline = started + m.seconds * 1000;
   /** Sends the next request; its latency counts from `since` (now, or when it was due). */
   const settleNext = async (since: number): Promise<void> => {
     const n = seq++;
@@ -115,7 +115,10 @@ async function run(m: RunMessage): Promise<RunResult> {
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  if (trace) writeFileSync(path.join(process.env.BENCH_TRACE!, `${m.label}.tsv`), trace.join('\n') + '\n');
+  if (trace) {
+    mkdirSync(process.env.BENCH_TRACE!, { recursive: true });
+    writeFileSync(path.join(process.env.BENCH_TRACE!, `${m.label}.tsv`), trace.join('\n') + '\n');
+  }
   const sorted = Float64Array.from(latencies).sort();
   return {
     type: 'result', connections: m.connections, settled: latencies.length, errors, firstError, elapsed,

@@ -13,15 +13,16 @@ import { sql, type Kysely } from 'kysely';
  * The new indexes keep the constraints' names, so errors read as before. Built while the
  * old ones still stand, then the old ones dropped: one transaction, a short exclusive
  * lock on a table that only grows (on a large one, build the partial indexes beforehand
- * with CREATE UNIQUE INDEX CONCURRENTLY under temporary names and rename them here).
+ * with CREATE UNIQUE INDEX CONCURRENTLY under the names settlements_reverses_id_set and
+ * settlements_reversed_by_id_set: IF NOT EXISTS then skips building them here).
  *
  * Frozen in time: this file never imports application code and is never edited once
  * landed; a change is a new migration.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
-    CREATE UNIQUE INDEX settlements_reverses_id_set ON settlements (reverses_id) WHERE reverses_id IS NOT NULL;
-    CREATE UNIQUE INDEX settlements_reversed_by_id_set ON settlements (reversed_by_id) WHERE reversed_by_id IS NOT NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS settlements_reverses_id_set ON settlements (reverses_id) WHERE reverses_id IS NOT NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS settlements_reversed_by_id_set ON settlements (reversed_by_id) WHERE reversed_by_id IS NOT NULL;
     ALTER TABLE settlements DROP CONSTRAINT settlements_reverses_id_key;
     ALTER TABLE settlements DROP CONSTRAINT settlements_reversed_by_id_key;
     ALTER INDEX settlements_reverses_id_set RENAME TO settlements_reverses_id_key;

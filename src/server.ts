@@ -25,12 +25,14 @@ async function main(): Promise<void> {
     await embedded?.stop();
   };
   // SIGINT is ours (see onCtrlC); SIGTERM and fatal errors are close-with-grace's.
+  let closing = false;
   const shutdown = closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000, skip: ['SIGINT'] }, async ({ err, signal }) => {
+    closing = true;
     if (err) console.error('fatal:', err);
     else if (signal) console.error(`\n${signal}: shutting down`);
     await release();
   });
-  const ctrlC = onCtrlC(() => void shutdown.close());
+  const ctrlC = onCtrlC(() => void shutdown.close(), () => closing);
   process.on('SIGINT', ctrlC);
 
   try {
@@ -69,15 +71,20 @@ async function main(): Promise<void> {
 
 /**
  * Ctrl-C under `npm start` reaches the service twice: the terminal signals the whole
- * process group, and npm (and tsx) pass their own SIGINT on. Both arrive within moments,
- * so a SIGINT within a second of the first is the same key press: the graceful shutdown
- * goes on (requests in flight answered, the embedded PostgreSQL stopped). A later one is
- * a second press: exit at once.
+ * process group, and npm passes its own SIGINT on. Both arrive within moments, so a
+ * SIGINT within a second of the first is the same key press: the graceful shutdown goes
+ * on (requests in flight answered, the embedded PostgreSQL stopped). A later one is a
+ * second press: exit at once. So is a Ctrl-C while a shutdown for another reason (SIGTERM,
+ * a fatal error) is under way, as before.
  */
-function onCtrlC(close: () => void): () => void {
+function onCtrlC(close: () => void, closingAlready: () => boolean): () => void {
   let first: number | undefined;
   return () => {
     const t = Date.now();
+    if (first === undefined && closingAlready()) {
+      console.error('SIGINT during shutdown, exiting');
+      process.exit(1);
+    }
     if (first === undefined) {
       first = t;
       console.error('\nSIGINT: shutting down');

@@ -90,6 +90,22 @@ t.test('embedded: Ctrl-C (SIGINT to the process group, passed on once more by np
   t.notOk(alive(postmaster), 'and its PostgreSQL stopped with it');
 });
 
+t.test('embedded: Ctrl-C while a SIGTERM shutdown is under way exits at once, and its PostgreSQL still stops', async (t) => {
+  const dataDir = path.join(scratch, 'term-then-int');
+  const s = start({ PG_DATA_DIR: dataDir });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  await until(s, /One-stop settlement service is up/);
+  const postmaster = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  s.child.kill('SIGTERM');
+  await until(s, /SIGTERM: shutting down/);
+  s.child.kill('SIGINT');
+  t.equal(await s.exited, 1, 'exit 1: the shutdown was cut short on purpose');
+  t.match(s.output(), /SIGINT during shutdown, exiting/);
+  const deadline = Date.now() + 10_000;
+  while (alive(postmaster) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.notOk(alive(postmaster), 'its PostgreSQL stops all the same');
+});
+
 t.test('embedded: the remains of an interrupted initdb are cleared and initialised again', async (t) => {
   const dataDir = path.join(scratch, 'partial');
   await mkdir(dataDir, { recursive: true });

@@ -26,3 +26,13 @@ t.test('the Dockerfile is multi-stage and runs as a non-root user', async (t) =>
   t.match(text, /^USER node$/m);
   t.match(text, /HEALTHCHECK/);
 });
+
+t.test('the image starts the service as `npm start` does, with tsx among the production dependencies', async (t) => {
+  const text = await readFile(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  const pkg = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+  const cmd = text.match(/^CMD (\[.*\])$/m);
+  t.ok(cmd, 'an exec-form CMD');
+  const start = pkg.scripts.start!.replace(/^exec /, '').split(' ');
+  t.same(JSON.parse(cmd![1]!), start, 'the same command and flags');
+  t.ok(pkg.dependencies.tsx, 'tsx is installed in the runtime image (npm ci --omit=dev)');
+});
