@@ -2,15 +2,15 @@ import { fmt, sum, ZERO } from './money.js';
 import type { Settlement } from './types.js';
 import type { NationalWire } from './wire-schema.js';
 
-/*
- * The national platform's view (domain.md §4) of the same numbers: nothing here is
- * computed afresh except sums of the layers by their national field.
- */
 /** What the layers paid under one national field (module-level: see precise() in validate.ts). */
 function paidTo(s: Settlement, field: string) {
   return sum(s.layers.filter((l) => l.nationalField === field).map((l) => l.paid));
 }
 
+/*
+ * The national platform's view (domain.md §4) of the same numbers: nothing here is
+ * computed afresh except sums of the layers by their national field.
+ */
 export function nationalView(s: Settlement): NationalWire {
   const basic = s.layers.find((l) => l.layer === 'basic');
   return {
