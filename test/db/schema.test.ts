@@ -35,13 +35,16 @@ t.test('total = fund total + patient share is a CHECK', async (t) => {
 });
 
 /**
- * A copy of settlement s under a new id and visit, as one INSERT … SELECT (positional
- * columns); `lineCount` overrides the number of fund lines it declares.
+ * A copy of settlement s (or of the row `from`) under a new id and visit, as one INSERT …
+ * SELECT (positional columns); `lineCount` overrides the number of fund lines it declares.
+ * The reversal links, idempotency key and reason are left out unless `keepLinks`.
  */
-const copyOf = (visitSuffix: string, lineCount?: number) => sql`SELECT gen_random_uuid(), kind, NULL::uuid, NULL::uuid, hospital_id, person_id, visit_no || ${visitSuffix}, visit_type,
-  admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, NULL, NULL,
+const copyOf = (visitSuffix: string, lineCount?: number, opts: { from?: string; keepLinks?: boolean } = {}) => sql`SELECT gen_random_uuid(), kind,
+  ${opts.keepLinks ? sql`reverses_id, reversed_by_id` : sql`NULL::uuid, NULL::uuid`}, hospital_id, person_id, visit_no || ${visitSuffix}, visit_type,
+  admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used,
+  ${opts.keepLinks ? sql`idempotency_key, reason` : sql`NULL, NULL`},
   amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
-  result, now(), coalesce(${lineCount ?? null}::smallint, fund_line_count) FROM settlements WHERE id = ${s.id}`;
+  result, now(), coalesce(${lineCount ?? null}::smallint, fund_line_count) FROM settlements WHERE id = ${opts.from ?? s.id}`;
 
 /** One statement: a copy of s and a copy of its fund lines, the first line's amount raised by `extra`. */
 const copyWithLines = (visitSuffix: string, extra: string) => sql`
@@ -223,14 +226,7 @@ t.test('a settlement is reversed at most once, and a reversal reverses one settl
   t.equal(rev.statusCode, 201, rev.body);
   const reversalId = rev.json().id as string;
   // A second reversal row pointing at the same original (copied from the first).
-  await refuses(
-    t,
-    sql`INSERT INTO settlements SELECT gen_random_uuid(), kind, reverses_id, reversed_by_id, hospital_id, person_id, visit_no, visit_type,
-      admission_date, discharge_date, settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
-      amount_total, amount_fully_self_paid, amount_over_limit, amount_pre_self_pay, amount_in_scope, amount_fund_total, amount_patient,
-      result, now(), fund_line_count FROM settlements WHERE id = ${reversalId}`.execute(db),
-    /settlements_reverses_id_key/,
-  );
+  await refuses(t, sql`INSERT INTO settlements ${copyOf('', undefined, { from: reversalId, keepLinks: true })}`.execute(db), /settlements_reverses_id_key/);
   // Another settlement claiming to be reversed by the same reversal (the one update allowed: NULL to set).
   await refuses(t, sql`UPDATE settlements SET reversed_by_id = ${reversalId} WHERE id = ${s.id}`.execute(db), /settlements_reversed_by_id_key/);
   const { rows } = await sql<{ indexname: string; indexdef: string }>`
