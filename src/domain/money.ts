@@ -56,9 +56,20 @@ export function toCents(d: Decimal, mode: RoundingMode): Money {
   return asMoney(d).toDecimalPlaces(2, mode);
 }
 
-/** Canonical wire form: always two decimals, no exponent ("0.00", "1234.50"). */
+/**
+ * Canonical wire form: always two decimals, no exponent ("0.00", "1234.50"), rounded half
+ * up when `d` has more places. A value with at most two places needs no rounding: its
+ * plain string (never in exponent form under Money's toExpNeg/toExpPos, below 10^40) is
+ * padded to two places. That is what toFixed(2) answers, without the copy toFixed makes
+ * to round; a settlement formats about a hundred amounts.
+ */
 export function fmt(d: Decimal): string {
-  return asMoney(d).toFixed(2);
+  const m = asMoney(d);
+  // (NaN and ±Infinity have no places: toFixed, as before)
+  if (!(m.decimalPlaces() <= 2) || m.e >= 40) return m.toFixed(2);
+  const s = m.toString();
+  const dot = s.indexOf('.');
+  return dot < 0 ? `${s}.00` : s.length - dot === 2 ? `${s}0` : s;
 }
 
 export function sum(xs: readonly Decimal[]): Money {
