@@ -32,6 +32,10 @@ t.test('settle answers 201 with the record; the same key and body replays it; GE
   t.equal(rec.total, '12345.67');
   t.same(rec.settlement.layers, preview.settlement.layers, 'preview and settle compute the same');
   t.equal(rec.replayed, undefined);
+  // The settlement's text is the one its insert statement was given, spliced into the answer (src/json-text.ts):
+  // the answer is still exactly what JSON.stringify of the record writes, each member once and in order.
+  t.equal(r.body, JSON.stringify(rec));
+  t.same(Object.keys(rec).slice(-2), ['settlement', 'reversal']);
 
   const again = await call('POST', '/v1/settlements', { body: req, key: 'k-settle-1' });
   t.equal(again.statusCode, 200);
@@ -96,6 +100,8 @@ t.test('reversal: opposite amounts, ledger restored exactly, original unchanged 
   t.equal(r.fundTotal, `-${s.fundTotal}`);
   t.equal(r.patientShare, `-${s.patientShare}`);
   t.same(r.reversal.ledgerAfter, before, 'the ledger is back where it was');
+  t.equal(rev.body, JSON.stringify(r), 'the reversal as JSON.stringify writes it (its text spliced in, as a settlement\'s)');
+  t.same((await call('GET', `/v1/settlements/${r.id}`)).json(), r, 'and as it was stored');
   t.same((await call('GET', `/v1/persons/${P.ORD}/ledger?year=2026`)).json().ledger, before);
 
   const orig = (await call('GET', `/v1/settlements/${s.id}`)).json();

@@ -59,7 +59,7 @@ async function copyOfSettlement(db: TestApp['db'], id: string, over: Pick<Settle
     deciding_date: row.deciding_date, policy_year: row.policy_year, policy_version_id: row.policy_version_id, identity_used: row.identity_used,
     idempotency_key: null, reason: null, amount_total: row.amount_total, amount_fully_self_paid: row.amount_fully_self_paid,
     amount_over_limit: row.amount_over_limit, amount_pre_self_pay: row.amount_pre_self_pay, amount_in_scope: row.amount_in_scope,
-    amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result, fundLines: lines, inputs: null,
+    amount_fund_total: row.amount_fund_total, amount_patient: row.amount_patient, result: row.result as object, fundLines: lines, inputs: null,
     ledger: { year: row.policy_year, data: ledgerAfter },
     ...over,
   };

@@ -3,6 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { runStatement, type Db } from '../database.js';
 import { hospitalOnDateJson, periodCovers, personJson, type HospitalRow, type PersonWithIdentities } from './reference.js';
 import type { DB } from '../schema.js';
+import { jsonText } from '../../json-text.js';
 
 /*
  * Settlements, their fund lines, input snapshots and idempotency records. Writers take
@@ -44,7 +45,8 @@ export interface SettlementInsert {
   amount_in_scope: string;
   amount_fund_total: string;
   amount_patient: string;
-  result: unknown;
+  /** Serialized once (jsonText) for the statement and for the answer. */
+  result: object;
   fundLines: FundLineInsert[];
   /** The input snapshot (settlements only). */
   inputs: { bill: unknown; person: unknown; ledger_before: unknown; ledger_after: unknown } | null;
@@ -137,15 +139,17 @@ export interface InsertedSettlement {
  */
 export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all: readonly SettlementInsert[]): Promise<Array<InsertedSettlement | null>> {
   const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v6', INSERT_SETTLEMENTS, [
-    JSON.stringify(all.map((s) => ({
+    // Each settlement's result goes in as its remembered text (jsonText), which the answer
+    // to its request reuses.
+    `[${all.map((s) => `${JSON.stringify({
       id: s.id, kind: s.kind, reverses_id: s.reverses_id, hospital_id: s.hospital_id, person_id: s.person_id, visit_no: s.visit_no,
       visit_type: s.visit_type, admission_date: s.admission_date, discharge_date: s.discharge_date, settlement_date: s.settlement_date,
       deciding_date: s.deciding_date, policy_year: s.policy_year, policy_version_id: s.policy_version_id, identity_used: s.identity_used,
       idempotency_key: s.idempotency_key, reason: s.reason, amount_total: s.amount_total, amount_fully_self_paid: s.amount_fully_self_paid,
       amount_over_limit: s.amount_over_limit, amount_pre_self_pay: s.amount_pre_self_pay, amount_in_scope: s.amount_in_scope,
-      amount_fund_total: s.amount_fund_total, amount_patient: s.amount_patient, result: s.result, fund_line_count: s.fundLines.length,
+      amount_fund_total: s.amount_fund_total, amount_patient: s.amount_patient, fund_line_count: s.fundLines.length,
       level: s.hospitalTerms?.level ?? null, region_code: s.hospitalTerms?.regionCode ?? null,
-    }))),
+    }).slice(0, -1)},"result":${jsonText(s.result)}}`).join(',')}]`,
     JSON.stringify(all.flatMap((s) => s.fundLines.map((l, seq) => ({ settlement_id: s.id, seq, line_count: s.fundLines.length, ...l })))),
     JSON.stringify(all.flatMap((s) => (s.inputs ? [{ settlement_id: s.id, ...s.inputs, policy_version_id: s.policy_version_id, settlement_date: s.settlement_date }] : []))),
     JSON.stringify(all.map((s) => ({ settlement_id: s.id, person_id: s.person_id, year: s.ledger.year, data: s.ledger.data }))),

@@ -15,7 +15,9 @@ import {
   ReversalRequestSchema,
   SettleRequestSchema,
   SettlementRecordSchema,
+  type SettlementRecord,
 } from '../schemas/settlements.js';
+import { rememberedJson } from '../../json-text.js';
 import { previewSettlement, settleRequest, type SettleDeps } from '../../services/settle.js';
 import { reverseSettlement } from '../../services/reverse.js';
 import { replaySettlement } from '../../services/replay.js';
@@ -32,10 +34,24 @@ const tags = ['settlements'];
  * (test/helpers/record-shape.ts) checks every record answered here serializes
  * identically through the schema.
  */
-function sendRecord<T>(reply: FastifyReply, record: T): FastifyReply {
+function sendRecord(reply: FastifyReply, record: SettlementRecord): FastifyReply {
   return reply.serializer(stringifyRecord).send(record);
 }
-const stringifyRecord = (payload: unknown): string => JSON.stringify(payload);
+
+/**
+ * A record whose settlement (or reversal) was just inserted by this process carries the
+ * JSON text its insert statement was given (src/json-text.ts): that text is spliced in
+ * rather than made again. `settlement` and `reversal` are the record's last two members
+ * (services/records.ts) unless it is a replayed one, so the output is what JSON.stringify
+ * of the whole record gives.
+ */
+function stringifyRecord(payload: unknown): string {
+  const record = payload as SettlementRecord;
+  const text = 'replayed' in record ? undefined : rememberedJson(record.settlement ?? record.reversal);
+  if (text === undefined) return JSON.stringify(record);
+  const { settlement, reversal, ...rest } = record;
+  return `${JSON.stringify(rest).slice(0, -1)},"settlement":${settlement ? text : 'null'},"reversal":${reversal ? text : 'null'}}`;
+}
 const security = [{ apiKey: [] }];
 
 export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (app, deps) => {

@@ -1,0 +1,1 @@
+import { settle } from './src/domain/engine.js';
