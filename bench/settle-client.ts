@@ -8,8 +8,8 @@
  * It speaks HTTP/1.1 over plain sockets rather than through node:http. It shares the
  * machine's two cores with the service and PostgreSQL, so what it spends is taken from
  * them: each request is the bytes of one prepared template with the key and person
- * spliced in, and each answer is read only as far as its status line and
- * Content-Length (the service always sends one). node:http's client cost about three
+ * spliced in, and of each answer only the status line and Content-Length are parsed
+ * (the service always sends one); the body is buffered up to that length, not parsed. node:http's client cost about three
  * times the CPU per request.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,8 @@ class Connection {
       this.socket.once('connect', resolve);
       this.socket.once('error', reject);
     });
+    // send() awaits it; a connection that fails before anything is sent on it must not crash the process.
+    this.ready.catch(() => {});
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (e) => this.fail(e));
     this.socket.on('close', () => this.fail(new Error('connection closed by the service')));
@@ -172,8 +174,13 @@ async function run(m: RunMessage): Promise<RunResult> {
   const waiting: Array<(c: Connection) => void> = [];
   /** An idle connection, a new one while fewer than the limit are open, or the next one released. */
   const acquire = (): Connection | Promise<Connection> => {
-    const c = idle.pop();
-    if (c) return c;
+    // An idle connection the service has closed meanwhile (its keep-alive timeout) is
+    // dropped, not handed out: node:http's agent does the same.
+    for (let c = idle.pop(); c; c = idle.pop()) {
+      if (c.usable) return c;
+      open--;
+      c.close();
+    }
     if (open < limit) {
       open++;
       const fresh = new Connection(m.port);
@@ -213,7 +220,7 @@ async function run(m: RunMessage): Promise<RunResult> {
     const c = await acquire();
     const status = await c.send(text).then(
       (a) => {
-        if (a.status !== 201) firstError ??= `${a.status} ${a.body.toString('utf8', 0, 300)}`;
+        if (a.status !== 201) firstError ??= `${a.status} ${a.body.toString('utf8').slice(0, 300)}`;
         return a.status;
       },
       (e: unknown) => {

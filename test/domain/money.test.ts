@@ -8,15 +8,18 @@ import { Money, fmt } from '../../src/domain/money.js';
 t.test('fmt answers what toFixed(2) answers, for random decimals of 0 to 6 places', async (t) => {
   const decimalArb = fc.record({
     negative: fc.boolean(),
-    digits: fc.stringMatching(/^[0-9]{1,30}$/),
+    digits: fc.stringMatching(/^[0-9]{1,45}$/),
     places: fc.integer({ min: 0, max: 6 }),
   }).map(({ negative, digits, places }) => {
     const padded = digits.padStart(places + 1, '0');
     const text = places === 0 ? padded : `${padded.slice(0, -places)}.${padded.slice(-places)}`;
     return new Money(`${negative ? '-' : ''}${text}`);
   });
-  fc.assert(fc.property(decimalArb, (d) => fmt(d) === d.toFixed(2)), { numRuns: 20_000 });
-  t.pass('20,000 random decimals');
+  // The same values made under a configuration that writes exponents early and rounds down:
+  // fmt formats them under Money's, never under theirs.
+  const Other = Decimal.clone({ toExpPos: 5, toExpNeg: -3, rounding: Decimal.ROUND_DOWN });
+  fc.assert(fc.property(decimalArb, (d) => fmt(d) === d.toFixed(2) && fmt(new Other(d.toString())) === d.toFixed(2)), { numRuns: 20_000 });
+  t.pass('20,000 random decimals, each also from another configuration');
 });
 
 t.test('fmt at the edges', async (t) => {
@@ -32,4 +35,6 @@ t.test('fmt at the edges', async (t) => {
   const Down = Decimal.clone({ rounding: Decimal.ROUND_DOWN });
   t.equal(fmt(new Down('1.239')), '1.24');
   t.equal(fmt(new Down('7.1')), '7.10');
+  const Early = Decimal.clone({ toExpPos: 5 });
+  t.equal(fmt(new Early('1234567.5')), '1234567.50', 'not in the other configuration\'s exponent form');
 });

@@ -100,7 +100,7 @@ t.test('reversal: opposite amounts, ledger restored exactly, original unchanged 
   t.equal(r.fundTotal, `-${s.fundTotal}`);
   t.equal(r.patientShare, `-${s.patientShare}`);
   t.same(r.reversal.ledgerAfter, before, 'the ledger is back where it was');
-  t.equal(rev.body, JSON.stringify(r), 'the reversal as JSON.stringify writes it (its text spliced in, as a settlement\'s)');
+  t.equal(rev.body, JSON.stringify(r), 'the reversal as JSON.stringify writes it');
   t.same((await call('GET', `/v1/settlements/${r.id}`)).json(), r, 'and as it was stored');
   t.same((await call('GET', `/v1/persons/${P.ORD}/ledger?year=2026`)).json().ledger, before);
 

@@ -45,7 +45,10 @@ export interface SettlementInsert {
   amount_in_scope: string;
   amount_fund_total: string;
   amount_patient: string;
-  /** Serialized once (jsonText) for the statement and for the answer. */
+  /**
+   * Serialized once (jsonText) for the statement and for the answer, and the text is
+   * remembered with the object: it must not change after it is passed here.
+   */
   result: object;
   fundLines: FundLineInsert[];
   /** The input snapshot (settlements only). */

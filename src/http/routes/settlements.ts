@@ -39,9 +39,10 @@ function sendRecord(reply: FastifyReply, record: SettlementRecord): FastifyReply
 }
 
 /**
- * A record whose settlement (or reversal) was just inserted by this process carries the
- * JSON text its insert statement was given (src/json-text.ts): that text is spliced in
- * rather than made again. `settlement` and `reversal` are the record's last two members
+ * A record whose settlement was just inserted by this process carries the JSON text its
+ * insert statement was given (src/json-text.ts): that text is spliced in rather than made
+ * again. (A reversal is answered as read back from the database, so it takes the plain
+ * path.) `settlement` and `reversal` are the record's last two members
  * (services/records.ts) unless it is a replayed one, so the output is what JSON.stringify
  * of the whole record gives.
  */

@@ -1,1 +1,0 @@
-import { settle } from './src/domain/engine.js';
