@@ -4,10 +4,10 @@ import { sql, type Kysely } from 'kysely';
  * A settlement's result (about 5.4 KB of JSON) is compressed on every insert, and so is
  * its input snapshot's bill once the row passes the TOAST threshold. PostgreSQL's
  * default method, pglz, took about 6.6% of the embedded server's CPU in a perf profile
- * of bench:settle (2026-12-02). lz4 compresses the same result in about half the time
- * of the whole insert's compression share (PostgreSQL 15 here: 20,000 results inserted
- * in 1.5–1.8 s with lz4 against 3.2–3.5 s with pglz) and reads it back faster, for values
- * about 17% larger (2,531 against 2,164 bytes on disk).
+ * of bench:settle (2026-12-02). With lz4 the same inserts take about half as long
+ * (PostgreSQL 15 here: 20,000 copies of a settlement's result, each made distinct in the
+ * statement, inserted in 1.5–1.8 s with lz4 against 3.2–3.5 s with pglz) and read back
+ * faster, for values about 17% larger (2,531 against 2,164 bytes on disk).
  *
  * Only a server built with lz4 offers it (default_toast_compression then lists 'lz4'):
  * the official PostgreSQL images and the distributions' packages are; the embedded
