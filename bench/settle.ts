@@ -16,6 +16,10 @@
  * rate moves with their load, the CPU cost per settlement much less (unless the host
  * slows the cores themselves: see the CPU reference).
  *
+ * On PostgreSQL 16 and later each level also prints its shared-buffer traffic from
+ * pg_stat_io (evictions and writes by backends, background-writer writes, autovacuum
+ * reads): a full run outgrows the embedded server's 128 MB of shared buffers.
+ *
  * Before the first level and after the last it prints a CPU reference: the pure engine's
  * rate per CPU-second on the bench:engine workload. On a virtual machine whose cores run
  * at a share of their speed that the guest cannot see (steal time, also printed, stays
@@ -159,13 +163,42 @@ function run(client: ChildProcess, m: Omit<RunMessage, 'type'>): Promise<RunResu
   });
 }
 
-async function drive(client: ChildProcess, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
+interface BufferTraffic {
+  backendEvictions: number;
+  backendWrites: number;
+  bgwriterWrites: number;
+  autovacuumReads: number;
+}
+
+/**
+ * Shared-buffer traffic so far (pg_stat_io, PostgreSQL 16 and later; null before, or when
+ * it cannot be read). Once the tables outgrow shared_buffers, each new page evicts a
+ * buffer and dirty ones are written by the backends themselves; autovacuum's vacuums of
+ * the insert-only tables read them back. Counts of pages, not money: plain numbers.
+ */
+async function bufferTraffic(db: ReturnType<typeof createDb>): Promise<BufferTraffic | null> {
+  try {
+    const { rows } = await sql<{ be: string; bw: string; gw: string; ar: string }>`
+      SELECT coalesce(sum(evictions) FILTER (WHERE backend_type = 'client backend'), 0) AS be,
+             coalesce(sum(writes) FILTER (WHERE backend_type = 'client backend'), 0) AS bw,
+             coalesce(sum(writes) FILTER (WHERE backend_type = 'background writer'), 0) AS gw,
+             coalesce(sum(reads) FILTER (WHERE backend_type = 'autovacuum worker'), 0) AS ar
+      FROM pg_stat_io WHERE object = 'relation'`.execute(db);
+    const r = rows[0]!;
+    return { backendEvictions: Number(r.be), backendWrites: Number(r.bw), bgwriterWrites: Number(r.gw), autovacuumReads: Number(r.ar) };
+  } catch {
+    return null;
+  }
+}
+
+async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
   const connections = 'connections' in level ? level.connections : 0;
   const rate = 'rate' in level ? level.rate : undefined;
   const loadBefore = load();
   const times0 = cpuTimes();
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds(pgDataDir);
+  const io0 = await bufferTraffic(db);
   const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: rate === undefined ? `c${connections}` : `r${rate}`, persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
@@ -197,6 +230,14 @@ async function drive(client: ChildProcess, port: number, apiKey: string, level: 
   const rateNow = r.settled / (rate === undefined ? r.elapsed : SECONDS);
   const met = rateNow >= TARGET.rate && r.p99 <= TARGET.p99Ms && r.errors === 0;
   console.log(`      target (≥ ${TARGET.rate.toLocaleString('en-US')} settlements/s, p99 ≤ ${TARGET.p99Ms} ms, no errors): ${met ? 'met' : 'NOT met'} at this level`);
+  // Statistics reach pg_stat_io within about a second of being counted.
+  const io1 = io0 && (await new Promise((res) => setTimeout(res, 1000)), await bufferTraffic(db));
+  if (io0 && io1) {
+    console.log(
+      `      shared buffers (pg_stat_io, ${process.env.DATABASE_URL ? 'the whole server' : 'the embedded server'}): backends evicted ${io1.backendEvictions - io0.backendEvictions} and wrote ${io1.backendWrites - io0.backendWrites}, ` +
+        `the background writer wrote ${io1.bgwriterWrites - io0.bgwriterWrites}, autovacuum read ${io1.autovacuumReads - io0.autovacuumReads} pages`,
+    );
+  }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }
 
@@ -232,8 +273,8 @@ async function main(): Promise<void> {
         await sql`ANALYZE`.execute(db);
         console.log(`warm-up: ${WARMUP} s at 8 connections, then ANALYZE (as autovacuum would); not counted`);
       }
-      for (const c of LEVELS) await drive(client, port, key, { connections: c }, dataDir);
-      for (const rate of RATES) await drive(client, port, key, { rate }, dataDir);
+      for (const c of LEVELS) await drive(client, db, port, key, { connections: c }, dataDir);
+      for (const rate of RATES) await drive(client, db, port, key, { rate }, dataDir);
     } finally {
       client.kill();
     }
