@@ -59,17 +59,21 @@ export function toCents(d: Decimal, mode: RoundingMode): Money {
 /**
  * Canonical wire form: always two decimals, no exponent ("0.00", "1234.50"), rounded half
  * up when `d` has more places. A value with at most two places needs no rounding: its
- * plain string (never in exponent form under Money's toExpNeg/toExpPos, below 10^40) is
- * padded to two places. That is what toFixed(2) answers, without the copy toFixed makes
- * to round; a settlement formats about a hundred amounts.
+ * plain string is padded to two places. That is what toFixed(2) answers, without the copy
+ * toFixed makes to round; a settlement formats about a hundred amounts. Anything else
+ * (more places, a string in exponent form from 10^40 up, NaN, ±Infinity) goes through
+ * toFixed(2) as before.
  */
 export function fmt(d: Decimal): string {
   const m = asMoney(d);
-  // (NaN and ±Infinity have no places: toFixed, as before)
-  if (!(m.decimalPlaces() <= 2) || m.e >= 40) return m.toFixed(2);
-  const s = m.toString();
-  const dot = s.indexOf('.');
-  return dot < 0 ? `${s}.00` : s.length - dot === 2 ? `${s}0` : s;
+  if (m.decimalPlaces() <= 2) {
+    const s = m.toString();
+    if (!s.includes('e')) {
+      const dot = s.indexOf('.');
+      return dot < 0 ? `${s}.00` : s.length - dot === 2 ? `${s}0` : s;
+    }
+  }
+  return m.toFixed(2);
 }
 
 export function sum(xs: readonly Decimal[]): Money {
