@@ -41,17 +41,17 @@ function sendRecord(reply: FastifyReply, record: SettlementRecord): FastifyReply
 /**
  * A record whose settlement was just inserted by this process carries the JSON text its
  * insert statement was given (src/json-text.ts): that text is spliced in rather than made
- * again. (A reversal is answered as read back from the database, so it takes the plain
- * path.) `settlement` and `reversal` are the record's last two members
- * (services/records.ts) unless it is a replayed one, so the output is what JSON.stringify
- * of the whole record gives.
+ * again. Any other record (a reversal, answered as read back from the database; a
+ * replayed one) has none and is serialized whole. `settlement` and `reversal` are the
+ * record's last two members (services/records.ts) unless it is a replayed one, so the
+ * output is what JSON.stringify of the whole record gives.
  */
 function stringifyRecord(payload: unknown): string {
   const record = payload as SettlementRecord;
-  const text = 'replayed' in record ? undefined : rememberedJson(record.settlement ?? record.reversal);
+  const text = 'replayed' in record ? undefined : rememberedJson(record.settlement);
   if (text === undefined) return JSON.stringify(record);
-  const { settlement, reversal, ...rest } = record;
-  return `${JSON.stringify(rest).slice(0, -1)},"settlement":${settlement ? text : 'null'},"reversal":${reversal ? text : 'null'}}`;
+  const { settlement: _spliced, reversal, ...rest } = record;
+  return `${JSON.stringify(rest).slice(0, -1)},"settlement":${text},"reversal":${JSON.stringify(reversal)}}`;
 }
 const security = [{ apiKey: [] }];
 
