@@ -172,38 +172,34 @@ async function run(m: RunMessage): Promise<RunResult> {
   let open = 0;
   const limit = m.rate === undefined ? m.connections : MAX_SOCKETS_OPEN_LOOP;
   const waiting: Array<(c: Connection) => void> = [];
+  const connect = (): Connection => {
+    open++;
+    const fresh = new Connection(m.port);
+    all.push(fresh);
+    return fresh;
+  };
+  const drop = (c: Connection): void => {
+    open--;
+    c.close();
+  };
   /** An idle connection, a new one while fewer than the limit are open, or the next one released. */
   const acquire = (): Connection | Promise<Connection> => {
     // An idle connection the service has closed meanwhile (its keep-alive timeout) is
     // dropped, not handed out: node:http's agent does the same.
     for (let c = idle.pop(); c; c = idle.pop()) {
       if (c.usable) return c;
-      open--;
-      c.close();
+      drop(c);
     }
-    if (open < limit) {
-      open++;
-      const fresh = new Connection(m.port);
-      all.push(fresh);
-      return fresh;
-    }
+    if (open < limit) return connect();
     return new Promise((resolve) => waiting.push(resolve));
   };
+  /** Hands a connection to the next waiting request (a new one in place of a broken one), else keeps it idle. */
   const release = (c: Connection): void => {
-    if (!c.usable) {
-      open--;
-      c.close();
-      const next = waiting.shift();
-      if (next) {
-        open++;
-        const fresh = new Connection(m.port);
-        all.push(fresh);
-        next(fresh);
-      }
-      return;
-    }
     const next = waiting.shift();
-    if (next) next(c);
+    if (!c.usable) {
+      drop(c);
+      if (next) next(connect());
+    } else if (next) next(c);
     else idle.push(c);
   };
   const cpu0 = process.cpuUsage();
