@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import * as fontkit from 'fontkit';
 
 /*
  * The CJK font embedded in PDF slips: Noto Sans Hans (= Noto Sans CJK SC, SIL Open Font
@@ -10,6 +11,13 @@ import path from 'node:path';
  *
  * The package exports only its JS entry, so the font folder is found next to it. The
  * files are 8 MB each: they are read once per process, on first use.
+ *
+ * That font has the 20,945 common ideographs but only 51 of the 42,720 of CJK Extension
+ * B, and almost none of Extensions C to G, where many rare characters of personal names
+ * (生僻字) are; nor Latin letters such as Ł or Š of a foreign resident's name. Fallback
+ * fonts (SLIP_FALLBACK_FONTS) are tried in order for each character it lacks; the
+ * Docker image sets Debian's HanaMinA and HanaMinB (fonts-hanazono), which between them
+ * cover Extensions A to F.
  */
 
 export type SlipFontWeight = 'regular' | 'bold';
@@ -19,7 +27,7 @@ const FILES: Record<SlipFontWeight, string> = {
   bold: 'NotoSansHans-Bold.otf',
 };
 
-const cache = new Map<SlipFontWeight, Buffer>();
+const cache = new Map<SlipFontWeight, { data: Buffer; font: fontkit.Font }>();
 
 function fontDir(): string {
   const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');
@@ -27,11 +35,73 @@ function fontDir(): string {
   return path.join(path.dirname(entry), '..', 'fonts');
 }
 
-export function slipFont(weight: SlipFontWeight): Buffer {
-  let buf = cache.get(weight);
-  if (!buf) {
-    buf = readFileSync(path.join(fontDir(), FILES[weight]));
-    cache.set(weight, buf);
+function bundled(weight: SlipFontWeight): { data: Buffer; font: fontkit.Font } {
+  let f = cache.get(weight);
+  if (!f) {
+    const data = readFileSync(path.join(fontDir(), FILES[weight]));
+    f = { data, font: fontkit.create(data) as fontkit.Font };
+    cache.set(weight, f);
   }
-  return buf;
+  return f;
+}
+
+export function slipFont(weight: SlipFontWeight): Buffer {
+  return bundled(weight).data;
+}
+
+/** Whether the bundled font of that weight draws the character. */
+export function slipFontHas(weight: SlipFontWeight, codePoint: number): boolean {
+  return bundled(weight).font.hasGlyphForCodePoint(codePoint);
+}
+
+/** A font the PDF slip falls back to for characters the bundled font lacks. */
+export interface FallbackFont {
+  /** The file, as configured. */
+  readonly file: string;
+  /** The font's own family name (as the PDF names it). */
+  readonly family: string;
+  readonly data: Buffer;
+  has(codePoint: number): boolean;
+}
+
+export class FallbackFontError extends Error {
+  override name = 'FallbackFontError';
+}
+
+/**
+ * The files of SLIP_FALLBACK_FONTS: comma-separated, blanks around each ignored, relative
+ * paths from `root`.
+ */
+export function fallbackFontFiles(setting: string, root: string): string[] {
+  return setting
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => path.resolve(root, s));
+}
+
+/**
+ * Reads and parses each fallback font file once, at start: a file that is missing, not
+ * readable or not a single TrueType/OpenType font is refused here, by name, rather than
+ * on the first slip that needs it.
+ */
+export function loadFallbackFonts(files: readonly string[]): FallbackFont[] {
+  return files.map((file) => {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (e) {
+      throw new FallbackFontError(`SLIP_FALLBACK_FONTS: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    let font: fontkit.Font | fontkit.FontCollection;
+    try {
+      font = fontkit.create(data);
+    } catch (e) {
+      throw new FallbackFontError(`SLIP_FALLBACK_FONTS: ${file} is not a font file fontkit can read (${e instanceof Error ? e.message : String(e)})`);
+    }
+    // A collection (.ttc) would need one of its fonts named; pdfkit embeds single fonts.
+    if (!('hasGlyphForCodePoint' in font)) throw new FallbackFontError(`SLIP_FALLBACK_FONTS: ${file} is a font collection (${font.type}); name a single .ttf or .otf`);
+    const f = font;
+    return { file, family: f.familyName, data, has: (cp: number) => f.hasGlyphForCodePoint(cp) };
+  });
 }

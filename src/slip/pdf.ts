@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { slipFont } from './fonts.js';
+import { slipFont, slipFontHas, type FallbackFont } from './fonts.js';
 import { LABELS as L, type SlipData } from './model.js';
 import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
 
@@ -10,7 +10,34 @@ import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
  * ./fonts.ts. Positions are in points; one cursor `y` moves down the page and a new
  * page starts when a block would cross the bottom margin, so a slip with many funds
  * continues rather than being clipped.
+ *
+ * Text that may hold any character (names, codes, the registry's and the policy packs'
+ * wording) is drawn through `Layout.write`: a character the CJK font lacks is drawn in
+ * the first fallback font that has it, as a run of its own continuing the same line. A
+ * fallback font is embedded only in a slip that uses it, so every other slip's bytes do
+ * not depend on the fallback fonts configured.
  */
+
+export interface SlipPdfOptions {
+  /** Tried in order for each character the CJK font lacks (SLIP_FALLBACK_FONTS). */
+  fallbackFonts?: readonly FallbackFont[];
+  /**
+   * Told, once per slip, the characters no font had ("U+2020C", in order of first use):
+   * they print as the CJK font's blank box.
+   */
+  onMissingGlyphs?: (codePoints: string[]) => void;
+}
+
+/** A run of text drawn in one font: null = the CJK font, else the fallback's index. */
+interface Run {
+  font: number | null;
+  text: string;
+}
+
+/** Characters that never start a run of their own: they belong to the character before. */
+const ATTACHED = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+/** Of those, the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
+const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
 
 const MARGIN_X = 22;
 const MARGIN_Y = 20;
@@ -26,8 +53,12 @@ class Layout {
   readonly width: number;
   readonly bottom: number;
 
+  /** Characters no font had, in order of first use. */
+  readonly missing = new Set<number>();
+  private readonly registered = new Set<number>();
+
   /** `continued` heads every page after the first, so a loose second sheet says whose it is. */
-  constructor(readonly doc: Doc, readonly reversed: boolean, readonly continued: string) {
+  constructor(readonly doc: Doc, readonly reversed: boolean, readonly continued: string, readonly fallbacks: readonly FallbackFont[] = []) {
     this.width = doc.page.width - 2 * MARGIN_X;
     this.bottom = doc.page.height - MARGIN_Y;
     if (reversed) this.watermark();
@@ -35,6 +66,66 @@ class Layout {
 
   font(bold: boolean, size: number, color = '#000'): Doc {
     return this.doc.font(bold ? 'sc-bold' : 'sc').fontSize(size).fillColor(color);
+  }
+
+  /**
+   * Wrapped text (`opts.width` is required) at (x, y), as `font(...).text(...)` would draw
+   * it, with each character the CJK font lacks drawn in the first fallback font that has
+   * it: runs in different fonts continue one another on the same line and wrap together.
+   */
+  write(text: string, bold: boolean, size: number, color: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions & { width: number }): Doc {
+    const runs = this.runs(text, bold);
+    if (runs.length === 1 && runs[0]!.font === null) return this.font(bold, size, color).text(text, x, y, opts);
+    runs.forEach((r, i) => {
+      this.font(bold, size, color);
+      if (r.font !== null) this.doc.font(this.fallbackName(r.font));
+      const continued = i < runs.length - 1;
+      if (i === 0) this.doc.text(r.text, x, y, { ...opts, continued });
+      else this.doc.text(r.text, { continued });
+    });
+    return this.doc;
+  }
+
+  private fallbackName(i: number): string {
+    const name = `fallback-${i}`;
+    if (!this.registered.has(i)) {
+      this.doc.registerFont(name, this.fallbacks[i]!.data);
+      this.registered.add(i);
+    }
+    return name;
+  }
+
+  /**
+   * Splits text into runs by the font that draws each character. A character no font
+   * has stays in the CJK font (a blank box) and is noted in `missing`. A combining mark
+   * or a variation selector stays with its base character, and a blank with the run
+   * before it when that font has one; a mark its run's font lacks is noted too.
+   */
+  private runs(text: string, bold: boolean): Run[] {
+    const weight = bold ? 'bold' : 'regular';
+    const has = (font: number | null, cp: number) => (font === null ? slipFontHas(weight, cp) : this.fallbacks[font]!.has(cp));
+    const runs: Run[] = [];
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!;
+      const last = runs[runs.length - 1];
+      if (last && ATTACHED.test(ch)) {
+        // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
+        if (!IGNORABLE.test(ch) && !has(last.font, cp)) this.missing.add(cp);
+        last.text += ch;
+        continue;
+      }
+      let font: number | null = null;
+      if (/\s/u.test(ch)) {
+        if (last && has(last.font, cp)) font = last.font;
+      } else if (!has(null, cp)) {
+        const i = this.fallbacks.findIndex((f) => f.has(cp));
+        if (i >= 0) font = i;
+        else this.missing.add(cp);
+      }
+      if (last && last.font === font) last.text += ch;
+      else runs.push({ font, text: ch });
+    }
+    return runs.length > 0 ? runs : [{ font: null, text }];
   }
 
   /**
@@ -56,7 +147,7 @@ class Layout {
     if (this.reversed) this.watermark();
     // The header may wrap (a long hospital name, the settlement id): the rule goes below all of it.
     const headerHeight = this.measure(this.continued, false, 8, this.width);
-    this.font(false, 8, '#333').text(this.continued, this.left, this.y, { width: this.width });
+    this.write(this.continued, false, 8, '#333', this.left, this.y, { width: this.width });
     this.y += headerHeight + 3;
     this.rule(0.6);
     this.y += 3;
@@ -100,8 +191,8 @@ class Layout {
     const noteH = o.note ? this.measure(o.note, false, 7.5, w - amountW, TIGHT) : 0;
     const h = Math.max(labelH + noteH, size * 1.2) + 1.5;
     if (!o.cell) this.room(h);
-    this.font(false, 9).text(label, x, this.y + 1, { width: w - amountW, lineGap: TIGHT });
-    if (o.note) this.font(false, 7.5, '#222').text(o.note, x, this.y + 1 + labelH, { width: w - amountW, lineGap: TIGHT });
+    this.write(label, false, 9, '#000', x, this.y + 1, { width: w - amountW, lineGap: TIGHT });
+    if (o.note) this.write(o.note, false, 7.5, '#222', x, this.y + 1 + labelH, { width: w - amountW, lineGap: TIGHT });
     this.font(true, size).text(amount, x, this.y, { width: w, align: 'right', lineBreak: false });
     if (!o.cell) this.y += h;
     return h;
@@ -112,9 +203,9 @@ function header(l: Layout, d: SlipData): void {
   const { doc } = l;
   const qrSide = 58;
   const textW = l.width - qrSide - (d.reversal ? 88 : 8);
-  l.font(true, 13).text(d.hospital.name, l.left, l.y, { width: textW });
+  l.write(d.hospital.name, true, 13, '#000', l.left, l.y, { width: textW });
   l.font(true, 11).text(L.title, { width: textW });
-  l.font(false, 9).text(`${L.hospitalCode}：${d.hospital.code}`, { width: textW });
+  l.write(`${L.hospitalCode}：${d.hospital.code}`, false, 9, '#000', l.left, doc.y, { width: textW });
   const textBottom = doc.y;
   drawQr(doc, d.qrPayload, l.left + l.width - qrSide, l.y, qrSide);
   if (d.reversal) {
@@ -143,7 +234,7 @@ function reversalBanner(l: Layout, d: SlipData): void {
   const text = `本结算${L.reversed}　${L.reversalReference}：${d.reversal.reference}　${L.reversedAt}：${d.reversal.reversedAt}`;
   const h = l.measure(text, true, 9.5, l.width - 10) + 6;
   l.doc.save().lineWidth(1.5).strokeColor(RED).rect(l.left, l.y, l.width, h).stroke().restore();
-  l.font(true, 9.5, RED).text(text, l.left + 5, l.y + 3, { width: l.width - 10 });
+  l.write(text, true, 9.5, RED, l.left + 5, l.y + 3, { width: l.width - 10 });
   l.y += h + 4;
 }
 
@@ -162,7 +253,7 @@ function info(l: Layout, d: SlipData): void {
     l.room(h);
     cells.forEach(([k, v], j) => {
       l.font(false, 9, '#333').text(k, l.left + j * col, l.y, { lineBreak: false });
-      l.font(true, 9).text(v, l.left + j * col + 48, l.y, { width: col - 50 });
+      l.write(v, true, 9, '#000', l.left + j * col + 48, l.y, { width: col - 50 });
     });
     l.y += h;
   }
@@ -231,7 +322,7 @@ function footer(l: Layout, d: SlipData): void {
  * Renders the slip as a PDF. The document's dates are the settlement time, not the
  * clock, so the same slip renders to the same bytes.
  */
-export function renderSlipPdf(d: SlipData): Promise<Buffer> {
+export function renderSlipPdf(d: SlipData, opts: SlipPdfOptions = {}): Promise<Buffer> {
   const when = new Date(`${d.settlement.settledAt.replace(' ', 'T')}+08:00`);
   const doc = new PDFDocument({
     size: 'A5',
@@ -250,7 +341,7 @@ export function renderSlipPdf(d: SlipData): Promise<Buffer> {
     doc.on('error', reject);
   });
   const continued = `${d.hospital.name} ${L.title}（续） ${L.settlementNumber}：${d.settlement.number}${d.reversal ? ` ${L.reversed}` : ''}`;
-  const l = new Layout(doc, d.reversal !== null, continued);
+  const l = new Layout(doc, d.reversal !== null, continued, opts.fallbackFonts);
   header(l, d);
   reversalBanner(l, d);
   info(l, d);
@@ -259,6 +350,7 @@ export function renderSlipPdf(d: SlipData): Promise<Buffer> {
   pays(l, d);
   ledger(l, d);
   footer(l, d);
+  if (l.missing.size > 0) opts.onMissingGlyphs?.([...l.missing].map((cp) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`));
   doc.end();
   return done;
 }

@@ -1,8 +1,11 @@
 import t, { type Test } from 'tap';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { fileURLToPath } from 'node:url';
 import { renderSlipPdf } from '../../src/slip/pdf.js';
+import { fallbackFontFiles, loadFallbackFonts } from '../../src/slip/fonts.js';
 import type { SlipData } from '../../src/slip/model.js';
 import { fullSlip, sampleSlip, slipAmounts } from './helpers/fixture.js';
+import { LATIN_FALLBACK } from './helpers/fonts.js';
 
 /** Parses the PDF back with pdf.js: page count, each page's text, the document title. */
 async function parse(pdf: Buffer): Promise<{ pages: number; text: string; title: string }> {
@@ -74,4 +77,63 @@ t.test('a continuation header that wraps (a long hospital name) keeps the second
   t.ok(items.some((it) => it.str.includes(name.slice(0, 10)) && it.y > lastHeaderLine + 5), 'the header wraps: the hospital name is on a line above');
   const firstBelow = Math.max(...items.filter((it) => it.y < lastHeaderLine - 0.5).map((it) => it.y));
   t.ok(lastHeaderLine - firstBelow >= 10, `the content starts a full line below the header’s last line (${(lastHeaderLine - firstBelow).toFixed(1)} pt)`);
+});
+
+t.test('a character the CJK font lacks is drawn in the first fallback font that has it; one no font has is reported', async (t) => {
+  const fallbackFonts = loadFallbackFonts([LATIN_FALLBACK]);
+  const base = sampleSlip();
+  // A foreign resident's masked name (Šimek → Š***k) and a rare character of CJK Extension B (𡒄, U+21484).
+  const d = sampleSlip({ patient: { ...base.patient, name: 'Š***k' }, hospital: { ...base.hospital, name: '温州市第𡒄人民医院' } });
+  const reports: string[][] = [];
+  const pdf = await renderSlipPdf(d, { fallbackFonts, onMissingGlyphs: (m) => reports.push(m) });
+  const raw = pdf.toString('latin1');
+  t.match(raw, /\/BaseFont\s*\/[A-Z]{6}\+LiberationSans/, 'the fallback font is embedded (subset)');
+  t.same(reports, [['U+21484']], 'reported once, by code point: the Latin fallback has no CJK');
+  const parsed = await parse(pdf);
+  t.ok(parsed.text.includes('Š***k'), 'the name reads back whole: the fallback run continues the line');
+  t.equal(parsed.pages, 1);
+  for (const amount of slipAmounts(d)) t.ok(parsed.text.includes(amount), `contains ${amount}`);
+
+  const without: string[][] = [];
+  const plain = await renderSlipPdf(d, { onMissingGlyphs: (m) => without.push(m) });
+  t.notMatch(plain.toString('latin1'), /LiberationSans/, 'no fallback configured: none embedded');
+  t.same(without, [['U+21484', 'U+0160']], 'without a fallback both are reported, in the order drawn (the header first)');
+  t.equal((await parse(plain)).pages, 1, 'and the slip is still drawn');
+});
+
+t.test('a slip the CJK font draws whole is the same bytes with or without fallback fonts, and reports nothing', async (t) => {
+  const reports: string[][] = [];
+  const [a, b] = await Promise.all([renderSlipPdf(fullSlip()), renderSlipPdf(fullSlip(), { fallbackFonts: loadFallbackFonts([LATIN_FALLBACK]), onMissingGlyphs: (m) => reports.push(m) })]);
+  t.ok(a.equals(b));
+  t.same(reports, []);
+});
+
+t.test('variation selectors and combining marks stay with their base character', async (t) => {
+  const base = sampleSlip();
+  const fallbackFonts = loadFallbackFonts([LATIN_FALLBACK]);
+  const draw = async (name: string) => {
+    const reports: string[][] = [];
+    const pdf = await renderSlipPdf(sampleSlip({ patient: { ...base.patient, name } }), { fallbackFonts, onMissingGlyphs: (m) => reports.push(m) });
+    return { reports, raw: pdf.toString('latin1') };
+  };
+  // An ideographic variation sequence (葛 + VS17) selects a glyph and draws nothing itself.
+  const ivs = await draw('葛\u{E0100}*亮');
+  t.same(ivs.reports, [], 'an ideographic variation selector is not a missing character');
+  t.notMatch(ivs.raw, /LiberationSans/, 'nor does it start a run in a fallback font');
+  // 张 + U+0301: the CJK font has no combining acute (nor has the fallback): the mark stays
+  // with its base, in the CJK font's run, and is reported.
+  const mark = await draw('张\u0301*三');
+  t.same(mark.reports, [['U+0301']]);
+  t.notMatch(mark.raw, /LiberationSans/, 'no run of its own in a fallback font');
+});
+
+t.test('fallback font files: listed with commas, checked when loaded', async (t) => {
+  t.same(fallbackFontFiles(' a.ttf, /fonts/b.otf ,,', '/srv/app'), ['/srv/app/a.ttf', '/fonts/b.otf']);
+  t.same(fallbackFontFiles('', '/srv/app'), []);
+  t.throws(() => loadFallbackFonts(['/nonexistent/HanaMinB.ttf']), { name: 'FallbackFontError', message: /cannot read \/nonexistent\/HanaMinB\.ttf \(ENOENT\)/ });
+  const notAFont = fileURLToPath(import.meta.url);
+  t.throws(() => loadFallbackFonts([notAFont]), { name: 'FallbackFontError', message: new RegExp(`${notAFont.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a font file`) });
+  const [f] = loadFallbackFonts([LATIN_FALLBACK]);
+  t.equal(f!.family, 'Liberation Sans');
+  t.ok(f!.has(0x160) && !f!.has(0x21484));
 });
