@@ -52,6 +52,13 @@ export const ConfigSchema = Type.Object({
   /** Requests per API key per window before 429 (0 = no limit); each replica counts on its own. */
   RATE_LIMIT_MAX: Type.Integer({ default: 6000, minimum: 0, description: 'requests per API key per RATE_LIMIT_WINDOW_SECONDS (0 = off)' }),
   RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600, description: 'rate-limit window' }),
+  /**
+   * Font files (TTF/OTF, comma-separated; relative paths from the project root) the PDF
+   * slip draws a character in when the bundled Noto Sans SC lacks it: rare characters of
+   * names (CJK Extension B and beyond). Read and checked at start. The Docker image sets
+   * Debian's HanaMinA and HanaMinB.
+   */
+  SLIP_FALLBACK_FONTS: Type.String({ default: '', description: 'fallback font files for the PDF slip (comma-separated TTF/OTF), tried in order' }),
   /** Seconds a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_GRACE_SECONDS: Type.Integer({ default: 10, minimum: 1, maximum: 120, description: 'graceful shutdown delay' }),
 });

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
+import { fallbackFontFiles, loadFallbackFonts } from '../slip/fonts.js';
 import type { Db } from '../db/database.js';
 import { fixedClock, shanghaiToday, type Clock } from '../services/clock.js';
 import { PolicyStore } from '../services/policies.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
 
 /** Builds the application. It never listens: server.ts owns the process, tests use inject(). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  // Before anything else: a fallback font that cannot be read stops the start, by name.
+  const fallbackFonts = loadFallbackFonts(fallbackFontFiles(opts.config.SLIP_FALLBACK_FONTS, opts.config.projectRoot));
   const app = Fastify({
     logger: opts.logger === false ? false : loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
     genReqId,
@@ -78,7 +81,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: opts.db });
   await app.register(settlementRoutes, { ...deps, prefix: '/v1' });
   await app.register(personRoutes, { ...deps, prefix: '/v1' });
-  await app.register(slipRoutes, { db: opts.db, prefix: '/v1' });
+  await app.register(slipRoutes, { db: opts.db, fallbackFonts, prefix: '/v1' });
   await app.register(hospitalRoutes, { db: opts.db, prefix: '/v1' });
   await app.register(personRegistryRoutes, { ...deps, prefix: '/v1' });
   await app.register(identityImportRoutes, { ...deps, prefix: '/v1' });

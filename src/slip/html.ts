@@ -20,7 +20,8 @@ const CSS = `
 * { box-sizing: border-box; }
 html, body { margin: 0; padding: 0; background: #fff; color: #000; }
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-  "WenQuanYi Micro Hei", "SimHei", sans-serif; font-size: 9.5pt; line-height: 1.25; }
+  "WenQuanYi Micro Hei", "SimHei",
+  "SimSun-ExtB", "SimSun-ExtG", "HanaMinA", "HanaMinB", "BabelStone Han", sans-serif; font-size: 9.5pt; line-height: 1.25; }
 .page { width: 132mm; margin: 0 auto; position: relative; }
 @media screen { .page { margin: 7mm auto; } }
 header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 2px solid #000; padding-bottom: 1mm; }

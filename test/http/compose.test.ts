@@ -36,3 +36,20 @@ t.test('the image starts the service as `npm start` does, with tsx among the pro
   t.same(JSON.parse(cmd![1]!), start, 'the same command and flags');
   t.ok(pkg.dependencies.tsx, 'tsx is installed in the runtime image (npm ci --omit=dev)');
 });
+
+t.test('every variable the Dockerfile sets is a config variable the service accepts', async (t) => {
+  const text = (await readFile(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8')).replace(/\\\n\s*/g, ' ');
+  const env: Record<string, string> = {};
+  for (const [, list] of text.matchAll(/^ENV (.+)$/gm)) {
+    for (const pair of list!.trim().split(/\s+/)) {
+      const eq = pair.indexOf('=');
+      env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  t.ok(Object.keys(env).length > 0);
+  for (const k of Object.keys(env)) if (k !== 'NODE_ENV') t.ok(CONFIG_ENV_KEYS.includes(k), `${k} is a config variable`);
+  t.doesNotThrow(() => loadConfig(env));
+  // The fallback fonts are the files of the Debian package the same image installs.
+  t.match(text, /apt-get install -y --no-install-recommends fonts-hanazono/);
+  t.same(env.SLIP_FALLBACK_FONTS!.split(','), ['/usr/share/fonts/truetype/hanazono/HanaMinA.ttf', '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf']);
+});

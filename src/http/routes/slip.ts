@@ -5,6 +5,7 @@ import { findHospitalOnDate } from '../../db/repositories/reference.js';
 import { getSettlement } from '../../services/queries.js';
 import { slipFromSettlement, SlipInconsistentError, type SlipSource } from '../../slip/from-settlement.js';
 import { renderSlipHtml } from '../../slip/html.js';
+import type { FallbackFont } from '../../slip/fonts.js';
 import { renderSlipPdf } from '../../slip/pdf.js';
 import { renderSlipText } from '../../slip/text.js';
 import { AppError, ErrorSchema, errorResponses, notFound } from '../errors.js';
@@ -79,7 +80,7 @@ async function loadSlipSource(db: Db, id: string, hospitalScope: string | null):
   };
 }
 
-export const slipRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, deps) => {
+export const slipRoutes: FastifyPluginAsyncTypebox<{ db: Db; fallbackFonts: readonly FallbackFont[] }> = async (app, deps) => {
   app.get(
     '/settlements/:id/slip',
     {
@@ -122,7 +123,12 @@ export const slipRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, dep
       }
       reply.header('vary', 'accept').header('cache-control', 'no-store');
       if (format === 'pdf') {
-        const pdf = await renderSlipPdf(slip);
+        const pdf = await renderSlipPdf(slip, {
+          fallbackFonts: deps.fallbackFonts,
+          // Code points only: the characters are a patient's name.
+          onMissingGlyphs: (missingGlyphs) =>
+            req.log.warn({ settlementId: slip.settlement.id, missingGlyphs }, 'PDF slip drawn with blank boxes: no font has these characters (see SLIP_FALLBACK_FONTS)'),
+        });
         // The typed reply knows the schema's string; a Buffer is what fastify sends as bytes.
         return reply.type(FORMATS.pdf).header('content-disposition', `inline; filename="slip-${slip.settlement.id}.pdf"`).send(pdf as unknown as string);
       }
