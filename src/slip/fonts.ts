@@ -54,12 +54,20 @@ export function slipFontHas(weight: SlipFontWeight, codePoint: number): boolean 
   return bundled(weight).font.hasGlyphForCodePoint(codePoint);
 }
 
+/**
+ * The bundled font's ascent in em (its hhea ascender over units per em, as pdfkit reads
+ * it): how far below the top of a line its baseline sits. Fallback runs are set on the
+ * same baseline, whatever their own ascent.
+ */
+export function slipFontAscent(weight: SlipFontWeight): number {
+  const { font } = bundled(weight);
+  return font.ascent / font.unitsPerEm;
+}
+
 /** A font the PDF slip falls back to for characters the bundled font lacks. */
 export interface FallbackFont {
   /** The file, as configured. */
   readonly file: string;
-  /** The font's own family name (as the PDF names it). */
-  readonly family: string;
   readonly data: Buffer;
   has(codePoint: number): boolean;
 }
@@ -83,7 +91,8 @@ export function fallbackFontFiles(setting: string, root: string): string[] {
 /**
  * Reads and parses each fallback font file once, at start: a file that is missing, not
  * readable or not a single TrueType/OpenType font is refused here, by name, rather than
- * on the first slip that needs it.
+ * on the first slip that needs it. WOFF and WOFF2 (web fonts) parse, but pdfkit cannot
+ * subset them into a PDF: they are refused too.
  */
 export function loadFallbackFonts(files: readonly string[]): FallbackFont[] {
   return files.map((file) => {
@@ -101,7 +110,9 @@ export function loadFallbackFonts(files: readonly string[]): FallbackFont[] {
     }
     // A collection (.ttc) would need one of its fonts named; pdfkit embeds single fonts.
     if (!('hasGlyphForCodePoint' in font)) throw new FallbackFontError(`SLIP_FALLBACK_FONTS: ${file} is a font collection (${font.type}); name a single .ttf or .otf`);
+    // fontkit names both TrueType and CFF-flavoured OpenType 'TTF'.
+    if (font.type !== 'TTF') throw new FallbackFontError(`SLIP_FALLBACK_FONTS: ${file} is a ${font.type} web font, which cannot be embedded in a PDF; name a .ttf or .otf`);
     const f = font;
-    return { file, family: f.familyName, data, has: (cp: number) => f.hasGlyphForCodePoint(cp) };
+    return { file, data, has: (cp: number) => f.hasGlyphForCodePoint(cp) };
   });
 }

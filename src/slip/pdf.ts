@@ -1,5 +1,6 @@
+import LineBreaker from 'linebreak';
 import PDFDocument from 'pdfkit';
-import { slipFont, slipFontHas, type FallbackFont } from './fonts.js';
+import { slipFont, slipFontAscent, slipFontHas, type FallbackFont } from './fonts.js';
 import { LABELS as L, type SlipData } from './model.js';
 import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
 
@@ -13,9 +14,9 @@ import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
  *
  * Text that may hold any character (names, codes, the registry's and the policy packs'
  * wording) is drawn through `Layout.write`: a character the CJK font lacks is drawn in
- * the first fallback font that has it, as a run of its own continuing the same line. A
- * fallback font is embedded only in a slip that uses it, so every other slip's bytes do
- * not depend on the fallback fonts configured.
+ * the first fallback font that has it, as a run of its own on the same line and
+ * baseline. A fallback font is embedded only in a slip that uses it, so every other
+ * slip's bytes do not depend on the fallback fonts configured.
  */
 
 export interface SlipPdfOptions {
@@ -69,21 +70,42 @@ class Layout {
   }
 
   /**
-   * Wrapped text (`opts.width` is required) at (x, y), as `font(...).text(...)` would draw
-   * it, with each character the CJK font lacks drawn in the first fallback font that has
-   * it: runs in different fonts continue one another on the same line and wrap together.
+   * Wrapped text at (x, y), as `font(...).text(text, x, y, opts)` would draw it, with
+   * each character the CJK font lacks drawn in the first fallback font that has it.
+   * Text the CJK font draws whole goes through pdfkit unchanged (same bytes as before
+   * fallbacks existed). Mixed text is laid out here (see `lines`): pdfkit's own wrapping
+   * of `continued` runs would take each run's start as a place to break (Ł|ukasiewicz)
+   * and each font's own line height and ascent. Every line of mixed text has the CJK
+   * font's height, every run its baseline. The cursor ends below the text, as pdfkit's
+   * would.
    */
-  write(text: string, bold: boolean, size: number, color: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions & { width: number }): Doc {
-    const runs = this.runs(text, bold);
+  write(text: string, bold: boolean, size: number, color: string, x: number, y: number, opts: { width: number; lineGap?: number }): Doc {
+    const { runs, missing } = this.runs(text, bold);
+    for (const cp of missing) this.missing.add(cp);
     if (runs.length === 1 && runs[0]!.font === null) return this.font(bold, size, color).text(text, x, y, opts);
-    runs.forEach((r, i) => {
-      this.font(bold, size, color);
-      if (r.font !== null) this.doc.font(this.fallbackName(r.font));
-      const continued = i < runs.length - 1;
-      if (i === 0) this.doc.text(r.text, x, y, { ...opts, continued });
-      else this.doc.text(r.text, { continued });
+    const lineHeight = this.font(bold, size).currentLineHeight(true) + (opts.lineGap ?? 0);
+    // pdfkit sets a run's top at y and its baseline one ascent lower; a fallback run is
+    // given the CJK font's ascent, so both sit on one baseline.
+    const baseline = -slipFontAscent(bold ? 'bold' : 'regular') * size;
+    const lines = this.lines(runs, bold, size, opts.width);
+    lines.forEach((line, n) => {
+      let cx = x;
+      for (const piece of line) {
+        this.fontOf(piece.font, bold, size, color);
+        const width = this.doc.widthOfString(piece.text);
+        this.doc.text(piece.text, cx, y + n * lineHeight, piece.font === null ? { lineBreak: false } : { lineBreak: false, baseline });
+        cx += width;
+      }
     });
+    this.doc.x = x;
+    this.doc.y = y + lines.length * lineHeight;
     return this.doc;
+  }
+
+  /** Selects the CJK font (null) or a fallback (its index) at that size. */
+  private fontOf(font: number | null, bold: boolean, size: number, color = '#000'): Doc {
+    this.font(bold, size, color);
+    return font === null ? this.doc : this.doc.font(this.fallbackName(font));
   }
 
   private fallbackName(i: number): string {
@@ -97,35 +119,100 @@ class Layout {
 
   /**
    * Splits text into runs by the font that draws each character. A character no font
-   * has stays in the CJK font (a blank box) and is noted in `missing`. A combining mark
-   * or a variation selector stays with its base character, and a blank with the run
-   * before it when that font has one; a mark its run's font lacks is noted too.
+   * has stays in the CJK font (a blank box) and is returned in `missing`. A combining
+   * mark or a variation selector stays with its base character; a mark its run's font
+   * lacks is missing too. Blanks go to the CJK font, which has them (a fallback's blank
+   * may be wider).
    */
-  private runs(text: string, bold: boolean): Run[] {
+  private runs(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
     const weight = bold ? 'bold' : 'regular';
     const has = (font: number | null, cp: number) => (font === null ? slipFontHas(weight, cp) : this.fallbacks[font]!.has(cp));
     const runs: Run[] = [];
+    const missing: number[] = [];
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
       const last = runs[runs.length - 1];
-      if (last && ATTACHED.test(ch)) {
-        // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
-        if (!IGNORABLE.test(ch) && !has(last.font, cp)) this.missing.add(cp);
-        last.text += ch;
+      // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
+      const ignorable = IGNORABLE.test(ch);
+      if (ATTACHED.test(ch) && (last || ignorable)) {
+        if (!last) runs.push({ font: null, text: ch });
+        else {
+          if (!ignorable && !has(last.font, cp)) missing.push(cp);
+          last.text += ch;
+        }
         continue;
       }
       let font: number | null = null;
       if (/\s/u.test(ch)) {
-        if (last && has(last.font, cp)) font = last.font;
+        if (!has(null, cp) && last && has(last.font, cp)) font = last.font;
       } else if (!has(null, cp)) {
         const i = this.fallbacks.findIndex((f) => f.has(cp));
         if (i >= 0) font = i;
-        else this.missing.add(cp);
+        else missing.push(cp);
       }
       if (last && last.font === font) last.text += ch;
       else runs.push({ font, text: ch });
     }
-    return runs.length > 0 ? runs : [{ font: null, text }];
+    return { runs: runs.length > 0 ? runs : [{ font: null, text }], missing };
+  }
+
+  /**
+   * Mixed-font text broken into lines no wider than `width`: at the break opportunities
+   * of the whole text (Unicode line breaking, as pdfkit uses), so a change of font inside
+   * a word is not one; a word wider than a line is cut between characters, never
+   * between a character and its marks. Blanks at the end of a line are dropped. Each line
+   * is its runs, adjacent ones in one font merged.
+   */
+  private lines(runs: readonly Run[], bold: boolean, size: number, width: number): Run[][] {
+    // One cluster per character with its attached marks, each with its font and width.
+    const clusters: Array<Run & { width: number; start: number }> = [];
+    let at = 0;
+    for (const r of runs) {
+      for (const ch of r.text) {
+        const prev = clusters[clusters.length - 1];
+        if (prev && prev.font === r.font && ATTACHED.test(ch)) prev.text += ch;
+        else clusters.push({ font: r.font, text: ch, width: 0, start: at });
+        at += ch.length;
+      }
+    }
+    for (const c of clusters) c.width = this.fontOf(c.font, bold, size).widthOfString(c.text);
+    const text = runs.map((r) => r.text).join('');
+    const breaker = new LineBreaker(text);
+    const lines: Array<typeof clusters> = [[]];
+    let used = 0;
+    let from = 0;
+    const blank = (c: { text: string }) => /^\s+$/u.test(c.text);
+    const newLine = () => {
+      lines.push([]);
+      used = 0;
+    };
+    for (let bk = breaker.nextBreak(); bk; bk = breaker.nextBreak()) {
+      const word = clusters.filter((c) => c.start >= from && c.start < bk.position);
+      from = bk.position;
+      let inked = word.length;
+      while (inked > 0 && blank(word[inked - 1]!)) inked--;
+      const inkedWidth = word.slice(0, inked).reduce((w, c) => w + c.width, 0);
+      if (used > 0 && used + inkedWidth > width) newLine();
+      for (const c of word) {
+        // Only a word wider than a whole line gets here with too little room: cut it.
+        if (used > 0 && used + c.width > width && !blank(c)) newLine();
+        lines[lines.length - 1]!.push(c);
+        used += c.width;
+      }
+      if (bk.required) newLine();
+    }
+    if (lines.length > 1 && lines[lines.length - 1]!.length === 0) lines.pop();
+    return lines.map((line) => {
+      let end = line.length;
+      while (end > 0 && blank(line[end - 1]!)) end--;
+      const merged: Run[] = [];
+      for (const c of line.slice(0, end)) {
+        const last = merged[merged.length - 1];
+        if (last && last.font === c.font) last.text += c.text;
+        else merged.push({ font: c.font, text: c.text });
+      }
+      return merged;
+    });
   }
 
   /**
@@ -134,6 +221,11 @@ class Layout {
    * cursor is moved to the top first so measuring never paginates.
    */
   measure(text: string, bold: boolean, size: number, width: number, lineGap = 0): number {
+    const { runs } = this.runs(text, bold);
+    if (runs.length > 1 || runs[0]!.font !== null) {
+      // Mixed fonts: as many lines as `write` will draw, each of the CJK font's height.
+      return this.lines(runs, bold, size, width).length * (this.font(bold, size).currentLineHeight(true) + lineGap);
+    }
     this.doc.x = 0;
     this.doc.y = 0;
     return this.font(bold, size).heightOfString(text, { width, lineGap });

@@ -1,11 +1,14 @@
 import t, { type Test } from 'tap';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderSlipPdf } from '../../src/slip/pdf.js';
 import { fallbackFontFiles, loadFallbackFonts } from '../../src/slip/fonts.js';
 import type { SlipData } from '../../src/slip/model.js';
 import { fullSlip, sampleSlip, slipAmounts } from './helpers/fixture.js';
-import { LATIN_FALLBACK } from './helpers/fonts.js';
+import { LATIN_FALLBACK, woffOf } from './helpers/fonts.js';
 
 /** Parses the PDF back with pdf.js: page count, each page's text, the document title. */
 async function parse(pdf: Buffer): Promise<{ pages: number; text: string; title: string }> {
@@ -134,6 +137,85 @@ t.test('fallback font files: listed with commas, checked when loaded', async (t)
   const notAFont = fileURLToPath(import.meta.url);
   t.throws(() => loadFallbackFonts([notAFont]), { name: 'FallbackFontError', message: new RegExp(`${notAFont.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a font file`) });
   const [f] = loadFallbackFonts([LATIN_FALLBACK]);
-  t.equal(f!.family, 'Liberation Sans');
   t.ok(f!.has(0x160) && !f!.has(0x21484));
+  // A web font parses, but pdfkit cannot subset it into a PDF: refused at start, not on a slip.
+  const dir = await mkdtemp(path.join(tmpdir(), 'slip-woff-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const woff = path.join(dir, 'LiberationSans-Regular.woff');
+  await writeFile(woff, woffOf(await readFile(LATIN_FALLBACK)));
+  t.throws(() => loadFallbackFonts([woff]), { name: 'FallbackFontError', message: /LiberationSans-Regular\.woff is a WOFF web font/ });
+});
+
+/** Each text item of a page: its text, where its baseline starts (PDF points, y upwards) and its width. */
+async function textItems(pdf: Buffer, page = 1): Promise<Array<{ str: string; x: number; y: number; width: number }>> {
+  const doc = await getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, isEvalSupported: false }).promise;
+  const items = (await (await doc.getPage(page)).getTextContent()).items.flatMap((it) =>
+    'str' in it && it.str !== '' ? [{ str: it.str, x: it.transform[4] as number, y: it.transform[5] as number, width: it.width }] : [],
+  );
+  await doc.destroy();
+  return items;
+}
+
+t.test('a fallback run continues its line: same baseline, starting where the text before it ends', async (t) => {
+  const base = sampleSlip();
+  const pdf = await renderSlipPdf(sampleSlip({ patient: { ...base.patient, name: '李Š***k' } }), { fallbackFonts: loadFallbackFonts([LATIN_FALLBACK]) });
+  const items = await textItems(pdf);
+  const at = (s: string) => {
+    const i = items.findIndex((it) => it.str === s);
+    t.ok(i >= 0, `an item ${s}`);
+    return items[i]!;
+  };
+  const [li, s, rest] = [at('李'), at('Š'), at('***k')];
+  // Liberation Sans' ascent (0.905 em) is not Noto's (0.88): drawn at its own, Š would sit 0.2 pt low.
+  t.ok(Math.abs(s.y - li.y) < 0.01 && Math.abs(rest.y - li.y) < 0.01, `one baseline (${li.y}, ${s.y}, ${rest.y})`);
+  t.ok(Math.abs(s.x - (li.x + li.width)) < 0.01, 'Š starts where 李 ends');
+  t.ok(Math.abs(rest.x - (s.x + s.width)) < 0.01, 'and ***k where Š ends');
+});
+
+t.test('mixed-font text wraps between words, never inside one, and every line keeps the CJK font’s height', async (t) => {
+  const base = sampleSlip();
+  const fallbackFonts = loadFallbackFonts([LATIN_FALLBACK]);
+  // Polish hospital-style words whose first letter only the fallback has: a break at each change of font would split them.
+  const words = ['Łukasiewicz', 'Świętokrzyskie', 'Żółkiewski', 'Łódź', 'Śniadecki', 'Źródło', 'Łańcut', 'Ślężański', 'Żywiec', 'Łęczyca'];
+  const mixed = words.join(' ');
+  const pdf = await renderSlipPdf(sampleSlip({ hospital: { ...base.hospital, name: mixed } }), { fallbackFonts });
+  const items = await textItems(pdf);
+  const top = Math.max(...items.map((it) => it.y));
+  const ys = [...new Set(items.filter((it) => it.y > top - 80).map((it) => Math.round(it.y * 100) / 100))].sort((a, b) => b - a);
+  const lineText = (y: number) => items.filter((it) => Math.abs(it.y - y) < 0.01).sort((a, b) => a.x - b.x).map((it) => it.str).join('');
+  const nameLines = ys.filter((y) => words.some((w) => lineText(y).includes(w.slice(1, 4))));
+  t.ok(nameLines.length >= 2, `the name wraps (${nameLines.length} lines)`);
+  const printed = nameLines.map(lineText);
+  for (const w of words) t.ok(printed.some((l) => l.includes(w)), `${w} whole on one line`);
+  t.same(printed.join(' ').split(/\s+/).filter((x) => x !== ''), words, 'every word once, in order');
+  // The same header in the CJK font alone (a name of as many lines) is the reference pitch.
+  const plain = await textItems(await renderSlipPdf(sampleSlip({ hospital: { ...base.hospital, name: '温州医科大学附属第二医院育英儿童医院浙江省儿童医院温州分院瓯江口院区温州医科大学附属第二医院' } })));
+  const plainYs = [...new Set(plain.filter((it) => it.str.includes('医院')).map((it) => it.y))].sort((a, b) => b - a);
+  t.ok(plainYs.length >= 2, 'the reference wraps too');
+  const pitch = plainYs[0]! - plainYs[1]!;
+  for (let i = 1; i < nameLines.length; i++) t.ok(Math.abs(nameLines[i - 1]! - nameLines[i]! - pitch) < 0.02, `line ${i + 1} is one CJK line below (${(nameLines[i - 1]! - nameLines[i]!).toFixed(2)} vs ${pitch.toFixed(2)})`);
+  // What follows the name (the title) starts one line below its last line, as after a CJK-only name.
+  const title = items.find((it) => it.str.includes('医疗费用一站式结算单'))!;
+  const plainTitle = plain.find((it) => it.str.includes('医疗费用一站式结算单'))!;
+  t.ok(Math.abs(nameLines[nameLines.length - 1]! - title.y - (plainYs[plainYs.length - 1]! - plainTitle.y)) < 0.02, 'the title follows at the same distance');
+});
+
+t.test('a word wider than its line is cut between characters, keeping a mark with its letter', async (t) => {
+  const base = sampleSlip();
+  // One 60-letter word with Ł + combining dot (U+0307) in it: no break opportunity anywhere.
+  const word = 'Ł\u0307ukasiewiczowna'.repeat(4);
+  const pdf = await renderSlipPdf(sampleSlip({ hospital: { ...base.hospital, name: word } }), { fallbackFonts: loadFallbackFonts([LATIN_FALLBACK]) });
+  const items = await textItems(pdf);
+  const ys = [...new Set(items.filter((it) => /[Łukasiewczon]/.test(it.str)).map((it) => Math.round(it.y * 100) / 100))];
+  t.ok(ys.length >= 2, `cut over ${ys.length} lines`);
+  const joined = ys.sort((a, b) => b - a).map((y) => items.filter((it) => Math.abs(it.y - y) < 0.01).sort((a, b) => a.x - b.x).map((it) => it.str).join('')).join('');
+  // Neither font draws U+0307 (it is reported missing); pdf.js reads the blank glyph drawn for it as U+0000.
+  t.ok(joined.replace(/\u0000/g, '\u0307').includes(word), 'nothing lost or reordered, the mark right after its letter');
+});
+
+t.test('a joiner or variation selector at the very start of a text is not a missing character', async (t) => {
+  const base = sampleSlip();
+  const reports: string[][] = [];
+  await renderSlipPdf(sampleSlip({ patient: { ...base.patient, name: '\u200d张*三\ufe00' } }), { fallbackFonts: loadFallbackFonts([LATIN_FALLBACK]), onMissingGlyphs: (m) => reports.push(m) });
+  t.same(reports, []);
 });
