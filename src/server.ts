@@ -4,17 +4,26 @@ import { createDb, type Db } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/app.js';
+import { fallbackFontFiles, loadFallbackFonts, type FallbackFont } from './slip/fonts.js';
 import { loadPolicyVersions } from './services/bootstrap.js';
 import { fixedClock, shanghaiToday } from './services/clock.js';
 import { sampleRequest, seedDemo } from './services/demo.js';
 
 /**
- * main(): config → database (embedded when DATABASE_URL is unset) → migrations →
+ * main(): config and fallback fonts → database (embedded when DATABASE_URL is unset) → migrations →
  * policy packs → demo data → app → listen. Ctrl-C / SIGTERM close the HTTP server,
  * then the pool, then the embedded PostgreSQL, within SHUTDOWN_GRACE_SECONDS.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, process.argv.includes('--demo') ? { DEMO: true } : {});
+  // Checked before any database work: a mistyped font path should not wait for an initdb to be reported.
+  let fallbackFonts: FallbackFont[];
+  try {
+    fallbackFonts = loadFallbackFonts(fallbackFontFiles(config.SLIP_FALLBACK_FONTS, config.projectRoot));
+  } catch (err) {
+    console.error('start-up failed:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
   let embedded: EmbeddedPg | undefined;
   let db: Db | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
@@ -48,7 +57,7 @@ async function main(): Promise<void> {
     const migrated = await migrateToLatest(migrator).finally(() => migrator.destroy());
     db = createDb(serviceDbOptions(config, url));
     const packs = await loadPolicyVersions(db);
-    app = await buildApp({ config, db });
+    app = await buildApp({ config, db, fallbackFonts });
     const demo = embedded || config.DEMO ? await seedDemo(db) : null;
     const address = await app.listen({ host: config.HOST, port: config.PORT });
     app.log.info({ migrations: migrated.map((m) => m.migrationName), policies: packs, embedded: !!embedded }, 'ready');

@@ -155,3 +155,13 @@ t.test('a port already in use ends the start with exit code 1, not 0', async (t)
   t.equal(await s.exited, 1);
   t.match(s.output(), /start-up failed:.*EADDRINUSE/);
 });
+
+t.test('a fallback font that cannot be read ends the start before any database work', async (t) => {
+  const dataDir = path.join(scratch, 'fonts');
+  const s = start({ PG_DATA_DIR: dataDir, SLIP_FALLBACK_FONTS: '/nonexistent/HanaMinB.ttf' });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  t.equal(await s.exited, 1);
+  t.match(s.output(), /start-up failed: SLIP_FALLBACK_FONTS: cannot read \/nonexistent\/HanaMinB\.ttf \(ENOENT\)/);
+  t.notMatch(s.output(), /starting embedded PostgreSQL/, 'said before the embedded server is started');
+  t.notOk(existsSync(dataDir), 'no data directory was made');
+});
