@@ -1,6 +1,6 @@
-import LineBreaker from 'linebreak';
 import PDFDocument from 'pdfkit';
 import { slipFont, slipFontAscent, slipFontHas, type FallbackFont } from './fonts.js';
+import { ATTACHED, breakLines, type Run } from './lines.js';
 import { LABELS as L, type SlipData } from './model.js';
 import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
 
@@ -29,15 +29,7 @@ export interface SlipPdfOptions {
   onMissingGlyphs?: (codePoints: string[]) => void;
 }
 
-/** A run of text drawn in one font: null = the CJK font, else the fallback's index. */
-interface Run {
-  font: number | null;
-  text: string;
-}
-
-/** Characters that never start a run of their own: they belong to the character before. */
-const ATTACHED = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
-/** Of those, the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
+/** Of the attached characters (./lines.ts), the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
 const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
 
 const MARGIN_X = 22;
@@ -57,6 +49,7 @@ class Layout {
   /** Characters no font had, in order of first use. */
   readonly missing = new Set<number>();
   private readonly registered = new Set<number>();
+  private readonly widths = new Map<string, number>();
 
   /** `continued` heads every page after the first, so a loose second sheet says whose it is. */
   constructor(readonly doc: Doc, readonly reversed: boolean, readonly continued: string, readonly fallbacks: readonly FallbackFont[] = []) {
@@ -91,9 +84,8 @@ class Layout {
     lines.forEach((line, n) => {
       let cx = x;
       for (const piece of line) {
-        this.fontOf(piece.font, bold, size, color);
-        const width = this.doc.widthOfString(piece.text);
-        this.doc.text(piece.text, cx, y + n * lineHeight, piece.font === null ? { lineBreak: false } : { lineBreak: false, baseline });
+        const width = this.widthOf(piece, bold, size);
+        this.fontOf(piece.font, bold, size, color).text(piece.text, cx, y + n * lineHeight, piece.font === null ? { lineBreak: false } : { lineBreak: false, baseline });
         cx += width;
       }
     });
@@ -156,63 +148,20 @@ class Layout {
     return { runs: runs.length > 0 ? runs : [{ font: null, text }], missing };
   }
 
-  /**
-   * Mixed-font text broken into lines no wider than `width`: at the break opportunities
-   * of the whole text (Unicode line breaking, as pdfkit uses), so a change of font inside
-   * a word is not one; a word wider than a line is cut between characters, never
-   * between a character and its marks. Blanks at the end of a line are dropped. Each line
-   * is its runs, adjacent ones in one font merged.
-   */
+  /** Mixed-font text broken into lines no wider than `width` (see ./lines.ts). */
   private lines(runs: readonly Run[], bold: boolean, size: number, width: number): Run[][] {
-    // One cluster per character with its attached marks, each with its font and width.
-    const clusters: Array<Run & { width: number; start: number }> = [];
-    let at = 0;
-    for (const r of runs) {
-      for (const ch of r.text) {
-        const prev = clusters[clusters.length - 1];
-        if (prev && prev.font === r.font && ATTACHED.test(ch)) prev.text += ch;
-        else clusters.push({ font: r.font, text: ch, width: 0, start: at });
-        at += ch.length;
-      }
+    return breakLines(runs, width, (rs) => rs.reduce((w, r) => w + this.widthOf(r, bold, size), 0));
+  }
+
+  /** The width of a run as drawn, cached: measuring selects fonts but draws (and colours) nothing. */
+  private widthOf(r: Run, bold: boolean, size: number): number {
+    const key = `${r.font ?? (bold ? 'b' : 'r')}|${size}|${r.text}`;
+    let w = this.widths.get(key);
+    if (w === undefined) {
+      w = this.doc.font(r.font === null ? (bold ? 'sc-bold' : 'sc') : this.fallbackName(r.font)).fontSize(size).widthOfString(r.text);
+      this.widths.set(key, w);
     }
-    for (const c of clusters) c.width = this.fontOf(c.font, bold, size).widthOfString(c.text);
-    const text = runs.map((r) => r.text).join('');
-    const breaker = new LineBreaker(text);
-    const lines: Array<typeof clusters> = [[]];
-    let used = 0;
-    let from = 0;
-    const blank = (c: { text: string }) => /^\s+$/u.test(c.text);
-    const newLine = () => {
-      lines.push([]);
-      used = 0;
-    };
-    for (let bk = breaker.nextBreak(); bk; bk = breaker.nextBreak()) {
-      const word = clusters.filter((c) => c.start >= from && c.start < bk.position);
-      from = bk.position;
-      let inked = word.length;
-      while (inked > 0 && blank(word[inked - 1]!)) inked--;
-      const inkedWidth = word.slice(0, inked).reduce((w, c) => w + c.width, 0);
-      if (used > 0 && used + inkedWidth > width) newLine();
-      for (const c of word) {
-        // Only a word wider than a whole line gets here with too little room: cut it.
-        if (used > 0 && used + c.width > width && !blank(c)) newLine();
-        lines[lines.length - 1]!.push(c);
-        used += c.width;
-      }
-      if (bk.required) newLine();
-    }
-    if (lines.length > 1 && lines[lines.length - 1]!.length === 0) lines.pop();
-    return lines.map((line) => {
-      let end = line.length;
-      while (end > 0 && blank(line[end - 1]!)) end--;
-      const merged: Run[] = [];
-      for (const c of line.slice(0, end)) {
-        const last = merged[merged.length - 1];
-        if (last && last.font === c.font) last.text += c.text;
-        else merged.push({ font: c.font, text: c.text });
-      }
-      return merged;
-    });
+    return w;
   }
 
   /**

@@ -200,6 +200,18 @@ t.test('mixed-font text wraps between words, never inside one, and every line ke
   t.ok(Math.abs(nameLines[nameLines.length - 1]! - title.y - (plainYs[plainYs.length - 1]! - plainTitle.y)) < 0.02, 'the title follows at the same distance');
 });
 
+t.test('a mixed-font value that wraps is measured as drawn: the next row starts below its last line', async (t) => {
+  const base = sampleSlip();
+  const name = 'Łukasiewicz-Świętokrzyska Żółkiewska-Śniadecka Łańcucka';
+  const pdf = await renderSlipPdf(sampleSlip({ patient: { ...base.patient, name } }), { fallbackFonts: loadFallbackFonts([LATIN_FALLBACK]) });
+  const items = await textItems(pdf);
+  const nameYs = [...new Set(items.filter((it) => /[ŁŚŻukasiewczżółkńd]/u.test(it.str) && it.x > 60 && it.x < 200).map((it) => it.y))].sort((a, b) => b - a);
+  t.ok(nameYs.length >= 2, `the name wraps in its cell (${nameYs.length} lines)`);
+  const nextRow = items.find((it) => it.str === '人员类别')!;
+  const last = nameYs[nameYs.length - 1]!;
+  t.ok(last - nextRow.y >= 9, `人员类别 is a line below the name's last line (${(last - nextRow.y).toFixed(1)} pt)`);
+});
+
 t.test('a word wider than its line is cut between characters, keeping a mark with its letter', async (t) => {
   const base = sampleSlip();
   // One 60-letter word with Ł + combining dot (U+0307) in it: no break opportunity anywhere.
