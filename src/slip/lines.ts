@@ -1,4 +1,5 @@
 import LineBreaker from 'linebreak';
+import { ATTACHED } from './clusters.js';
 
 /*
  * Line breaking for text drawn in more than one font (the PDF slip's fallback fonts):
@@ -13,8 +14,6 @@ export interface Run {
   text: string;
 }
 
-/** Characters that never start a run or a line of their own: they belong to the character before. */
-export const ATTACHED = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
 
 const BLANK = /^\s+$/u;
 

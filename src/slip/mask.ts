@@ -1,10 +1,12 @@
+import { clusters, composed } from './clusters.js';
 import { flatten } from './width.js';
 
 /*
  * Masking of personal data on the slip. The slip leaves the hospital in the patient's
  * pocket and lies on counters, so it shows enough for the patient to recognise it as
- * theirs and no more. Code points, not UTF-16 units, are counted so that a rare
- * character outside the BMP (common in names) is masked whole.
+ * theirs and no more. Characters are counted as clusters (./clusters.ts), not UTF-16
+ * units: a rare character outside the BMP (common in names) is masked whole, and so is
+ * a letter with its combining accent or an ideograph with its variation selector.
  */
 
 const MASK = '*';
@@ -18,7 +20,7 @@ const MASK = '*';
  * 张*三 with only the space masked.
  */
 export function maskName(name: string): string {
-  const chars = Array.from(flatten(name).replaceAll(' ', ''));
+  const chars = clusters(flatten(name).replaceAll(' ', '')).map(composed);
   if (chars.length === 0) return '';
   if (chars.length === 1) return MASK;
   if (chars.length === 2) return chars[0] + MASK;

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { slipFont, slipFontAscent, slipFontHas, type FallbackFont } from './fonts.js';
-import { ATTACHED, breakLines, type Run } from './lines.js';
+import { clusters, composed } from './clusters.js';
+import { breakLines, type Run } from './lines.js';
 import { LABELS as L, type SlipData } from './model.js';
 import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
 
@@ -29,7 +30,7 @@ export interface SlipPdfOptions {
   onMissingGlyphs?: (codePoints: string[]) => void;
 }
 
-/** Of the attached characters (./lines.ts), the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
+/** Of the attached characters (./clusters.ts), the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
 const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
 
 const MARGIN_X = 22;
@@ -75,7 +76,8 @@ class Layout {
   write(text: string, bold: boolean, size: number, color: string, x: number, y: number, opts: { width: number; lineGap?: number }): Doc {
     const { runs, missing } = this.runs(text, bold);
     for (const cp of missing) this.missing.add(cp);
-    if (runs.length === 1 && runs[0]!.font === null) return this.font(bold, size, color).text(text, x, y, opts);
+    // (The runs' text: a decomposed accent is drawn composed even where the CJK font draws it all.)
+    if (runs.length === 1 && runs[0]!.font === null) return this.font(bold, size, color).text(runs[0]!.text, x, y, opts);
     const lineHeight = this.font(bold, size).currentLineHeight(true) + (opts.lineGap ?? 0);
     // pdfkit sets a run's top at y and its baseline one ascent lower; a fallback run is
     // given the CJK font's ascent, so both sit on one baseline.
@@ -110,40 +112,52 @@ class Layout {
   }
 
   /**
-   * Splits text into runs by the font that draws each character. A character no font
-   * has stays in the CJK font (a blank box) and is returned in `missing`. A combining
-   * mark or a variation selector stays with its base character; a mark its run's font
-   * lacks is missing too. Blanks go to the CJK font, which has them (a fallback's blank
-   * may be wider).
+   * Splits text into runs by the font that draws each character, taken as a cluster (a
+   * base with its marks and selectors, ./clusters.ts) and composed where that helps: a
+   * decomposed é is drawn as é, which the CJK font has, not as e and a combining accent,
+   * which it lacks. A cluster goes to the first font (the CJK font, then each fallback)
+   * that has all of it; else to the first that has its base, and what that font lacks
+   * is returned in `missing` (a blank box on paper), as is a character no font has (it
+   * stays in the CJK font). Blanks go to the CJK font, which has them (a fallback's
+   * blank may be wider). The runs' text is what is drawn.
    */
   private runs(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
     const weight = bold ? 'bold' : 'regular';
     const has = (font: number | null, cp: number) => (font === null ? slipFontHas(weight, cp) : this.fallbacks[font]!.has(cp));
+    const fonts: Array<number | null> = [null, ...this.fallbacks.map((_, i) => i)];
     const runs: Run[] = [];
     const missing: number[] = [];
-    for (const ch of text) {
-      const cp = ch.codePointAt(0)!;
+    // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
+    const drawn = (c: string) => [...c].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
+    for (const raw of clusters(text)) {
       const last = runs[runs.length - 1];
-      // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
-      const ignorable = IGNORABLE.test(ch);
-      if (ATTACHED.test(ch) && (last || ignorable)) {
-        if (!last) runs.push({ font: null, text: ch });
-        else {
-          if (!ignorable && !has(last.font, cp)) missing.push(cp);
-          last.text += ch;
-        }
-        continue;
-      }
+      let cluster = raw;
       let font: number | null = null;
-      if (/\s/u.test(ch)) {
-        if (!has(null, cp) && last && has(last.font, cp)) font = last.font;
-      } else if (!has(null, cp)) {
-        const i = this.fallbacks.findIndex((f) => f.has(cp));
-        if (i >= 0) font = i;
-        else missing.push(cp);
+      if (drawn(raw).length === 0) {
+        // Only selectors or joiners (at the very start of a text): nothing of its own to draw.
+        font = last ? last.font : null;
+      } else if (/^\s/u.test(raw)) {
+        if (!drawn(raw).every((cp) => has(null, cp)) && last && drawn(raw).every((cp) => has(last.font, cp))) font = last.font;
+      } else {
+        // Composed first (é), else as given (e + U+0301): the first font with all of either.
+        const whole = (form: string) => {
+          const cps = drawn(form);
+          return fonts.find((fo) => cps.every((cp) => has(fo, cp)));
+        };
+        const c = composed(raw);
+        const inComposed = whole(c);
+        const inRaw = inComposed === undefined && c !== raw ? whole(raw) : undefined;
+        if (inComposed !== undefined) [cluster, font] = [c, inComposed];
+        else if (inRaw !== undefined) font = inRaw;
+        else {
+          // No font has all of it: its base where a font has it, the rest missing.
+          const cps = drawn(raw);
+          font = fonts.find((fo) => has(fo, cps[0]!)) ?? null;
+          for (const cp of cps) if (!has(font, cp)) missing.push(cp);
+        }
       }
-      if (last && last.font === font) last.text += ch;
-      else runs.push({ font, text: ch });
+      if (last && last.font === font) last.text += cluster;
+      else runs.push({ font, text: cluster });
     }
     return { runs: runs.length > 0 ? runs : [{ font: null, text }], missing };
   }
@@ -171,6 +185,7 @@ class Layout {
    */
   measure(text: string, bold: boolean, size: number, width: number, lineGap = 0): number {
     const { runs } = this.runs(text, bold);
+    text = runs.map((r) => r.text).join('');
     if (runs.length > 1 || runs[0]!.font !== null) {
       // Mixed fonts: as many lines as `write` will draw, each of the CJK font's height.
       return this.lines(runs, bold, size, width).length * (this.font(bold, size).currentLineHeight(true) + lineGap);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { ATTACHED, breakLines, type Run } from '../../src/slip/lines.js';
+import { ATTACHED } from '../../src/slip/clusters.js';
+import { breakLines, type Run } from '../../src/slip/lines.js';
 
 /*
  * Line breaking of mixed-font text, with a made-up measure: each character one unit wide

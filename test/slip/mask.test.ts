@@ -17,6 +17,15 @@ t.test('a name keeps its first and last character', async (t) => {
   t.equal(maskName('欧阳 明日'), '欧**日');
 });
 
+t.test('a name stored decomposed or with variation selectors is masked by the character, not by the code point', async (t) => {
+  // NFD José: the last character is é, not a combining accent left without its e.
+  t.equal(maskName('Jose\u0301'), 'J**é');
+  t.equal(maskName('Nguye\u0302\u0303n Va\u0306n'), 'N*******n');
+  // 葛 with an ideographic variation selector is one character: a two-character name shows only its first.
+  t.equal(maskName('葛\u{E0100}亮'), '葛\u{E0100}*');
+  t.equal(maskName('张\u0301'), '*', 'one character with its mark is masked whole');
+});
+
 t.test('a resident ID card keeps its first 6 and last 4 characters', async (t) => {
   t.equal(maskIdNumber('330302199001011234'), '330302********1234');
   t.equal(maskIdNumber('33030219900101123X'), '330302********123X');

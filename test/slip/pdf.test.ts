@@ -130,6 +130,28 @@ t.test('variation selectors and combining marks stay with their base character',
   t.notMatch(mark.raw, /LiberationSans/, 'no run of its own in a fallback font');
 });
 
+t.test('a name stored decomposed is drawn composed, in the font that has the whole letter', async (t) => {
+  const base = sampleSlip();
+  const draw = async (name: string, fallbackFonts = loadFallbackFonts([LATIN_FALLBACK])) => {
+    const reports: string[][] = [];
+    const pdf = await renderSlipPdf(sampleSlip({ patient: { ...base.patient, name } }), { fallbackFonts, onMissingGlyphs: (m) => reports.push(m) });
+    return { reports, raw: pdf.toString('latin1'), text: (await parse(pdf)).text };
+  };
+  // NFD José and Nguyễn: the CJK font has é and ễ but no combining accents.
+  const nfd = await draw('Jose\u0301 Nguye\u0302\u0303n', []);
+  t.same(nfd.reports, [], 'nothing missing: no fallback font needed');
+  t.ok(nfd.text.includes('José Nguyễn'), 'and it reads back composed');
+  // S + caron: the CJK font has neither Š nor U+030C; the Latin fallback has Š.
+  const caron = await draw('S\u030Cimek');
+  t.same(caron.reports, []);
+  t.match(caron.raw, /\/BaseFont\s*\/[A-Z]{6}\+LiberationSans/);
+  t.ok(caron.text.includes('Šimek'));
+  // D + dot below: no font here has Ḍ nor U+0323: the D is drawn and only the dot is reported.
+  const dot = await draw('D\u0323ev');
+  t.same(dot.reports, [['U+0323']]);
+  t.ok(dot.text.includes('D'), 'the letter itself is drawn');
+});
+
 t.test('fallback font files: listed with commas, checked when loaded', async (t) => {
   t.same(fallbackFontFiles(' a.ttf, /fonts/b.otf ,,', '/srv/app'), ['/srv/app/a.ttf', '/fonts/b.otf']);
   t.same(fallbackFontFiles('', '/srv/app'), []);
