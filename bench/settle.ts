@@ -191,6 +191,33 @@ async function bufferTraffic(db: ReturnType<typeof createDb>): Promise<BufferTra
   }
 }
 
+/** WAL written so far by the whole server (pg_stat_wal, PostgreSQL 14 and later; null before): bytes and full-page images. */
+async function walWritten(db: ReturnType<typeof createDb>): Promise<{ bytes: number; fpi: number } | null> {
+  try {
+    const { rows } = await sql<{ bytes: string; fpi: string }>`SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal`.execute(db);
+    return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What each settlement leaves on disk, by table (heap, TOAST and indexes), over
+ * everything the run wrote: the bytes that WAL, the buffer pool, checkpoints and vacuum
+ * all pay for again.
+ */
+async function storagePerSettlement(db: ReturnType<typeof createDb>): Promise<void> {
+  const tables = ['settlements', 'settlement_fund_lines', 'settlement_inputs', 'idempotency_keys', 'audit_log'];
+  const { rows } = await sql<{ relname: string; bytes: string }>`
+    SELECT relname, pg_total_relation_size(oid)::text AS bytes FROM pg_class WHERE relname = ANY(${tables}) AND relkind = 'r'`.execute(db);
+  const n = Number((await sql<{ n: string }>`SELECT count(*)::text AS n FROM settlements`.execute(db)).rows[0]!.n);
+  if (n === 0) return;
+  const kb = (bytes: number) => `${(bytes / n / 1024).toFixed(2)} KB`;
+  const by = new Map(rows.map((r) => [r.relname, Number(r.bytes)]));
+  const total = [...by.values()].reduce((a, b) => a + b, 0);
+  console.log(`storage per settlement (heap, TOAST and indexes, over ${n} settlements): ${tables.map((t) => `${t} ${kb(by.get(t) ?? 0)}`).join(', ')}; ${kb(total)} in all`);
+}
+
 async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
   const connections = 'connections' in level ? level.connections : 0;
   const rate = 'rate' in level ? level.rate : undefined;
@@ -199,6 +226,7 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds(pgDataDir);
   const io0 = await bufferTraffic(db);
+  const wal0 = await walWritten(db);
   const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: rate === undefined ? `c${connections}` : `r${rate}`, persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
@@ -237,6 +265,10 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
       `      shared buffers (pg_stat_io, ${process.env.DATABASE_URL ? 'the whole server' : 'the embedded server'}): backends evicted ${io1.backendEvictions - io0.backendEvictions} and wrote ${io1.backendWrites - io0.backendWrites}, ` +
         `the background writer wrote ${io1.bgwriterWrites - io0.bgwriterWrites}, autovacuum read ${io1.autovacuumReads - io0.autovacuumReads} pages`,
     );
+  }
+  const wal1 = wal0 && (await walWritten(db));
+  if (wal0 && wal1 && r.settled > 0) {
+    console.log(`      WAL (pg_stat_wal, the whole server): ${((wal1.bytes - wal0.bytes) / r.settled / 1024).toFixed(1)} KB per settlement, ${((wal1.fpi - wal0.fpi) / r.settled).toFixed(2)} full-page images per settlement`);
   }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }
@@ -281,6 +313,7 @@ async function main(): Promise<void> {
     await app.close();
     cpuReference('after');
     await checkInvariants(db);
+    await storagePerSettlement(db);
   } finally {
     await db.destroy();
     await cleanup();
