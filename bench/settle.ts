@@ -191,11 +191,22 @@ async function bufferTraffic(db: ReturnType<typeof createDb>): Promise<BufferTra
   }
 }
 
-/** WAL written so far by the whole server (pg_stat_wal, PostgreSQL 14 and later; null before): bytes and full-page images. */
-async function walWritten(db: ReturnType<typeof createDb>): Promise<{ bytes: number; fpi: number } | null> {
+/**
+ * The whole server's WAL insert position (null when it cannot be read). Differences of
+ * positions are exact at once; pg_stat_wal's counters reach the view up to seconds late.
+ */
+async function walPosition(db: ReturnType<typeof createDb>): Promise<string | null> {
   try {
-    const { rows } = await sql<{ bytes: string; fpi: string }>`SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal`.execute(db);
-    return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+    return (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(db)).rows[0]!.lsn;
+  } catch {
+    return null;
+  }
+}
+
+/** WAL bytes written since `from` (a walPosition), or null. */
+async function walSince(db: ReturnType<typeof createDb>, from: string): Promise<number | null> {
+  try {
+    return Number((await sql<{ bytes: string }>`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), ${from}::pg_lsn)::text AS bytes`.execute(db)).rows[0]!.bytes);
   } catch {
     return null;
   }
@@ -226,7 +237,7 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuSeconds(pgDataDir);
   const io0 = await bufferTraffic(db);
-  const wal0 = await walWritten(db);
+  const wal0 = await walPosition(db);
   const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: rate === undefined ? `c${connections}` : `r${rate}`, persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
@@ -266,9 +277,9 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
         `the background writer wrote ${io1.bgwriterWrites - io0.bgwriterWrites}, autovacuum read ${io1.autovacuumReads - io0.autovacuumReads} pages`,
     );
   }
-  const wal1 = wal0 && (await walWritten(db));
-  if (wal0 && wal1 && r.settled > 0) {
-    console.log(`      WAL (pg_stat_wal, the whole server): ${((wal1.bytes - wal0.bytes) / r.settled / 1024).toFixed(1)} KB per settlement, ${((wal1.fpi - wal0.fpi) / r.settled).toFixed(2)} full-page images per settlement`);
+  const walBytes = wal0 === null ? null : await walSince(db, wal0);
+  if (walBytes !== null && r.settled > 0) {
+    console.log(`      WAL (the whole server): ${(walBytes / r.settled / 1024).toFixed(1)} KB per settlement`);
   }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
 }

@@ -1,21 +1,20 @@
 /*
- * Characters as a reader counts them: a base character with the combining marks,
- * variation selectors and joiners that follow it. A name typed or stored decomposed
- * (NFD: José as J o s e + U+0301, Nguyễn with two marks on its e) must be masked and
- * drawn per such cluster, never split between a letter and its accent.
+ * Characters as a reader counts them: Unicode's extended grapheme clusters (UAX #29, as
+ * Intl.Segmenter finds them), a base character with the combining marks, variation
+ * selectors and joiners that follow it, a Hangul syllable stored as its jamo, an emoji
+ * with its modifiers. A name typed or stored decomposed (NFD: José as J o s e + U+0301,
+ * Nguyễn with two marks on its e, 김 as ᄀ ᅵ ᆷ) must be masked and drawn per such
+ * cluster, never split between a letter and its accent.
  */
 
-/** Characters that never stand alone: they belong to the character before. */
+/** Combining marks, joiners and variation selectors: never the first character of a cluster, but at the start of a text. */
 export const ATTACHED = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
 /** The text's clusters, in order; a mark at the very start is a cluster of its own. */
 export function clusters(text: string): string[] {
-  const out: string[] = [];
-  for (const ch of text) {
-    if (out.length > 0 && ATTACHED.test(ch)) out[out.length - 1] += ch;
-    else out.push(ch);
-  }
-  return out;
+  return Array.from(graphemes.segment(text), (s) => s.segment);
 }
 
 /**

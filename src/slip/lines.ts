@@ -1,5 +1,5 @@
 import LineBreaker from 'linebreak';
-import { ATTACHED } from './clusters.js';
+import { ATTACHED, clusters as splitClusters } from './clusters.js';
 
 /*
  * Line breaking for text drawn in more than one font (the PDF slip's fallback fonts):
@@ -41,14 +41,15 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
   const clusters: Cluster[] = [];
   let at = 0;
   for (const r of runs) {
-    for (const ch of r.text) {
+    // (A blank carrying a mark shows the mark: it is drawn, not dropped as a blank.)
+    for (const c of splitClusters(r.text)) {
       const prev = clusters[clusters.length - 1];
-      if (prev && prev.font === r.font && ATTACHED.test(ch)) {
-        prev.text += ch;
-        // A blank carrying a mark shows the mark: it is drawn, not dropped as a blank.
+      // A mark Unicode leaves on its own (after a tab, say) still never begins a line.
+      if (prev && prev.font === r.font && ATTACHED.test(String.fromCodePoint(c.codePointAt(0)!))) {
+        prev.text += c;
         prev.blank = BLANK.test(prev.text);
-      } else clusters.push({ font: r.font, text: ch, start: at, blank: BLANK.test(ch) });
-      at += ch.length;
+      } else clusters.push({ font: r.font, text: c, start: at, blank: BLANK.test(c) });
+      at += c.length;
     }
   }
   const text = runs.map((r) => r.text).join('');

@@ -1,4 +1,4 @@
-import { clusters, composed } from './clusters.js';
+import { ATTACHED, clusters, composed } from './clusters.js';
 import { flatten } from './width.js';
 
 /*
@@ -20,7 +20,10 @@ const MASK = '*';
  * 张*三 with only the space masked.
  */
 export function maskName(name: string): string {
-  const chars = clusters(flatten(name).replaceAll(' ', '')).map(composed);
+  // A mark or selector with no character before it (a stray accent typed first) is no character of the name.
+  const chars = clusters(flatten(name).replaceAll(' ', ''))
+    .filter((c) => !ATTACHED.test(String.fromCodePoint(c.codePointAt(0)!)))
+    .map(composed);
   if (chars.length === 0) return '';
   if (chars.length === 1) return MASK;
   if (chars.length === 2) return chars[0] + MASK;

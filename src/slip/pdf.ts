@@ -118,7 +118,7 @@ class Layout {
    * which it lacks. A cluster goes to the first font (the CJK font, then each fallback)
    * that has all of it; else to the first that has its base, and what that font lacks
    * is returned in `missing` (a blank box on paper), as is a character no font has (it
-   * stays in the CJK font). Blanks go to the CJK font, which has them (a fallback's
+   * stays in the CJK font), or a mark on a blank that the blank's font lacks. Blanks go to the CJK font, which has them (a fallback's
    * blank may be wider). The runs' text is what is drawn.
    */
   private runs(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
@@ -129,31 +129,44 @@ class Layout {
     const missing: number[] = [];
     // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
     const drawn = (c: string) => [...c].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
+    const hasAll = (font: number | null, cps: readonly number[]) => cps.every((cp) => has(font, cp));
     for (const raw of clusters(text)) {
       const last = runs[runs.length - 1];
+      const rawCps = drawn(raw);
       let cluster = raw;
       let font: number | null = null;
-      if (drawn(raw).length === 0) {
+      if (rawCps.length === 0) {
         // Only selectors or joiners (at the very start of a text): nothing of its own to draw.
         font = last ? last.font : null;
       } else if (/^\s/u.test(raw)) {
-        if (!drawn(raw).every((cp) => has(null, cp)) && last && drawn(raw).every((cp) => has(last.font, cp))) font = last.font;
+        if (!hasAll(null, rawCps) && last && hasAll(last.font, rawCps)) font = last.font;
+        // A mark on a blank that the font lacks still prints as a box (the blank itself is layout).
+        for (const cp of rawCps) if (!/\s/u.test(String.fromCodePoint(cp)) && !has(font, cp)) missing.push(cp);
       } else {
         // Composed first (é), else as given (e + U+0301): the first font with all of either.
-        const whole = (form: string) => {
-          const cps = drawn(form);
-          return fonts.find((fo) => cps.every((cp) => has(fo, cp)));
-        };
         const c = composed(raw);
-        const inComposed = whole(c);
-        const inRaw = inComposed === undefined && c !== raw ? whole(raw) : undefined;
-        if (inComposed !== undefined) [cluster, font] = [c, inComposed];
-        else if (inRaw !== undefined) font = inRaw;
+        const forms = c === raw ? [{ text: raw, cps: rawCps }] : [{ text: c, cps: drawn(c) }, { text: raw, cps: rawCps }];
+        const whole = forms.flatMap((f) => {
+          const fo = fonts.find((x) => hasAll(x, f.cps));
+          return fo === undefined ? [] : [{ f, fo }];
+        })[0];
+        if (whole) [cluster, font] = [whole.f.text, whole.fo];
         else {
-          // No font has all of it: its base where a font has it, the rest missing.
-          const cps = drawn(raw);
-          font = fonts.find((fo) => has(fo, cps[0]!)) ?? null;
-          for (const cp of cps) if (!has(font, cp)) missing.push(cp);
+          // No font has all of either form: each form in the first font with its base, and
+          // of the two the one that draws its base and leaves fewer characters out (ẹ and a
+          // box for ẹ̀ in NFD, rather than e and two boxes); its lacking characters are missing.
+          const best = forms
+            .map((f) => {
+              const fo = fonts.find((x) => has(x, f.cps[0]!)) ?? null;
+              return { f, fo, lacking: f.cps.filter((cp) => !has(fo, cp)) };
+            })
+            // A form whose base letter is drawn first (D and a box, not one box for Ḍ), then the fewer boxes.
+            .reduce((x, y) => {
+              const score = (v: typeof x) => (v.lacking[0] === v.f.cps[0] ? 1000 : 0) + v.lacking.length;
+              return score(y) < score(x) ? y : x;
+            });
+          [cluster, font] = [best.f.text, best.fo];
+          missing.push(...best.lacking);
         }
       }
       if (last && last.font === font) last.text += cluster;

@@ -9,6 +9,8 @@ t.test('a base character keeps its marks, selectors and joiners', async (t) => {
   t.same(clusters('𠮷野'), ['𠮷', '野'], 'a character outside the BMP is one');
   t.same(clusters('\u0301a'), ['\u0301', 'a'], 'a mark with nothing before it stands alone');
   t.same(clusters(''), []);
+  t.same(clusters('김'.normalize('NFD')), ['김'.normalize('NFD')], 'a Hangul syllable stored as its jamo is one');
+  t.same(clusters('a\r\nb'), ['a', '\r\n', 'b']);
 });
 
 t.test('a cluster with marks is composed, unless NFC would change its base', async (t) => {

@@ -24,6 +24,12 @@ t.test('a name stored decomposed or with variation selectors is masked by the ch
   // 葛 with an ideographic variation selector is one character: a two-character name shows only its first.
   t.equal(maskName('葛\u{E0100}亮'), '葛\u{E0100}*');
   t.equal(maskName('张\u0301'), '*', 'one character with its mark is masked whole');
+  // A stray mark or selector before the first character is no character: 李四 stays a two-character name.
+  for (const stray of ['\u0301李四', ' \u0301李四', '\ufe0f李四']) t.equal(maskName(stray), '李*', JSON.stringify(stray));
+  // Hangul stored as jamo (NFD): 김 is one character, 민수 two.
+  t.equal(maskName('김'.normalize('NFD')), '*');
+  t.equal(maskName('민수'.normalize('NFD')), '민*');
+  t.equal(maskName('김민수'.normalize('NFD')), '김*수');
 });
 
 t.test('a resident ID card keeps its first 6 and last 4 characters', async (t) => {

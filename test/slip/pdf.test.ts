@@ -150,6 +150,14 @@ t.test('a name stored decomposed is drawn composed, in the font that has the who
   const dot = await draw('D\u0323ev');
   t.same(dot.reports, [['U+0323']]);
   t.ok(dot.text.includes('D'), 'the letter itself is drawn');
+  // Yoruba ẹ̀ in NFD: no font here has ẹ̀ nor U+0300; ẹ (composed as far as it goes) is in the
+  // CJK font, so one box, as for the same name stored composed, not e and two.
+  const partial = await draw('Ade\u0323\u0300', []);
+  const partialNfc = await draw('Ade\u0323\u0300'.normalize('NFC'), []);
+  t.same(partial.reports, [['U+0300']]);
+  t.same(partialNfc.reports, [['U+0300']]);
+  // A mark on a blank is a box too; the blank itself (or a newline) is layout, never reported.
+  t.same((await draw('Ana \u0301b\nc', [])).reports, [['U+0301']]);
 });
 
 t.test('fallback font files: listed with commas, checked when loaded', async (t) => {
