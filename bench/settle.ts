@@ -324,7 +324,8 @@ async function main(): Promise<void> {
     await app.close();
     cpuReference('after');
     await checkInvariants(db);
-    await storagePerSettlement(db);
+    // A figure for reading, not a check: a server that cannot answer it does not fail the run.
+    await storagePerSettlement(db).catch((e: unknown) => console.log(`storage per settlement: not read (${e instanceof Error ? e.message : String(e)})`));
   } finally {
     await db.destroy();
     await cleanup();
