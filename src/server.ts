@@ -4,7 +4,7 @@ import { createDb, type Db } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPg } from './db/embedded.js';
 import { migrateToLatest } from './db/migrate.js';
 import { buildApp } from './http/app.js';
-import { fallbackFontFiles, loadFallbackFonts, type FallbackFont } from './slip/fonts.js';
+import { configuredFallbackFonts, type FallbackFont } from './slip/fonts.js';
 import { loadPolicyVersions } from './services/bootstrap.js';
 import { fixedClock, shanghaiToday } from './services/clock.js';
 import { sampleRequest, seedDemo } from './services/demo.js';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   // Checked before any database work: a mistyped font path should not wait for an initdb to be reported.
   let fallbackFonts: FallbackFont[];
   try {
-    fallbackFonts = loadFallbackFonts(fallbackFontFiles(config.SLIP_FALLBACK_FONTS, config.projectRoot));
+    fallbackFonts = configuredFallbackFonts(config.SLIP_FALLBACK_FONTS, config.projectRoot);
   } catch (err) {
     console.error('start-up failed:', err instanceof Error ? err.message : err);
     process.exit(1);

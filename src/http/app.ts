@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
-import { fallbackFontFiles, loadFallbackFonts, type FallbackFont } from '../slip/fonts.js';
+import { configuredFallbackFonts, type FallbackFont } from '../slip/fonts.js';
 import type { Db } from '../db/database.js';
 import { fixedClock, shanghaiToday, type Clock } from '../services/clock.js';
 import { PolicyStore } from '../services/policies.js';
@@ -46,7 +46,7 @@ export interface AppOptions {
 /** Builds the application. It never listens: server.ts owns the process, tests use inject(). */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Before anything else: a fallback font that cannot be read stops the start, by name.
-  const fallbackFonts = opts.fallbackFonts ?? loadFallbackFonts(fallbackFontFiles(opts.config.SLIP_FALLBACK_FONTS, opts.config.projectRoot));
+  const fallbackFonts = opts.fallbackFonts ?? configuredFallbackFonts(opts.config.SLIP_FALLBACK_FONTS, opts.config.projectRoot);
   const app = Fastify({
     logger: opts.logger === false ? false : loggerOptions(opts.config.LOG_LEVEL, opts.logStream),
     genReqId,

@@ -7,14 +7,31 @@
  * cluster, never split between a letter and its accent.
  */
 
-/** Combining marks, joiners and variation selectors: never the first character of a cluster, but at the start of a text. */
-export const ATTACHED = /^[\p{M}\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+/** Variation selectors and the zero-width (non-)joiner: they pick or join glyphs and draw nothing themselves. */
+export const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+
+/** Combining marks and the ignorable characters: never the first character of a cluster, but at the start of a text. */
+export const ATTACHED = /^(?:\p{M}|[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}])$/u;
+
+/** Whether a cluster starts with a character of its own (not a mark or selector left at the start of a text). */
+export function hasBase(cluster: string): boolean {
+  return !ATTACHED.test(String.fromCodePoint(cluster.codePointAt(0)!));
+}
 
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
-/** The text's clusters, in order; a mark at the very start is a cluster of its own. */
+/**
+ * The text's clusters, in order. A mark Unicode leaves on its own after a control
+ * character (a tab) joins the cluster before it, so no cluster but the first ever starts
+ * with a mark; a mark at the very start of a text is a cluster of its own.
+ */
 export function clusters(text: string): string[] {
-  return Array.from(graphemes.segment(text), (s) => s.segment);
+  const out: string[] = [];
+  for (const { segment } of graphemes.segment(text)) {
+    if (out.length > 0 && !hasBase(segment)) out[out.length - 1] += segment;
+    else out.push(segment);
+  }
+  return out;
 }
 
 /**

@@ -88,6 +88,11 @@ export function fallbackFontFiles(setting: string, root: string): string[] {
     .map((s) => path.resolve(root, s));
 }
 
+/** The fonts SLIP_FALLBACK_FONTS names, read and checked (see loadFallbackFonts). */
+export function configuredFallbackFonts(setting: string, root: string): FallbackFont[] {
+  return loadFallbackFonts(fallbackFontFiles(setting, root));
+}
+
 /**
  * Reads and parses each fallback font file once, at start: a file that is missing, not
  * readable or not a single TrueType/OpenType font is refused here, by name, rather than

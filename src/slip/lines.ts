@@ -1,5 +1,5 @@
 import LineBreaker from 'linebreak';
-import { ATTACHED, clusters as splitClusters } from './clusters.js';
+import { clusters as splitClusters } from './clusters.js';
 
 /*
  * Line breaking for text drawn in more than one font (the PDF slip's fallback fonts):
@@ -13,7 +13,6 @@ export interface Run {
   font: number | null;
   text: string;
 }
-
 
 const BLANK = /^\s+$/u;
 
@@ -43,12 +42,7 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
   for (const r of runs) {
     // (A blank carrying a mark shows the mark: it is drawn, not dropped as a blank.)
     for (const c of splitClusters(r.text)) {
-      const prev = clusters[clusters.length - 1];
-      // A mark Unicode leaves on its own (after a tab, say) still never begins a line.
-      if (prev && prev.font === r.font && ATTACHED.test(String.fromCodePoint(c.codePointAt(0)!))) {
-        prev.text += c;
-        prev.blank = BLANK.test(prev.text);
-      } else clusters.push({ font: r.font, text: c, start: at, blank: BLANK.test(c) });
+      clusters.push({ font: r.font, text: c, start: at, blank: BLANK.test(c) });
       at += c.length;
     }
   }

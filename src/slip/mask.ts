@@ -1,4 +1,4 @@
-import { ATTACHED, clusters, composed } from './clusters.js';
+import { clusters, composed, hasBase } from './clusters.js';
 import { flatten } from './width.js';
 
 /*
@@ -21,9 +21,7 @@ const MASK = '*';
  */
 export function maskName(name: string): string {
   // A mark or selector with no character before it (a stray accent typed first) is no character of the name.
-  const chars = clusters(flatten(name).replaceAll(' ', ''))
-    .filter((c) => !ATTACHED.test(String.fromCodePoint(c.codePointAt(0)!)))
-    .map(composed);
+  const chars = clusters(flatten(name).replaceAll(' ', '')).filter(hasBase).map(composed);
   if (chars.length === 0) return '';
   if (chars.length === 1) return MASK;
   if (chars.length === 2) return chars[0] + MASK;

@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { slipFont, slipFontAscent, slipFontHas, type FallbackFont } from './fonts.js';
-import { clusters, composed } from './clusters.js';
+import { IGNORABLE, clusters, composed } from './clusters.js';
 import { breakLines, type Run } from './lines.js';
 import { LABELS as L, type SlipData } from './model.js';
 import { QR_QUIET_ZONE, qrMatrix, qrRuns } from './qr.js';
@@ -30,9 +30,6 @@ export interface SlipPdfOptions {
   onMissingGlyphs?: (codePoints: string[]) => void;
 }
 
-/** Of the attached characters (./clusters.ts), the ones that draw nothing: variation selectors and the zero-width (non-)joiner. */
-const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
-
 const MARGIN_X = 22;
 const MARGIN_Y = 20;
 const RED = '#cc0000';
@@ -60,7 +57,12 @@ class Layout {
   }
 
   font(bold: boolean, size: number, color = '#000'): Doc {
-    return this.doc.font(bold ? 'sc-bold' : 'sc').fontSize(size).fillColor(color);
+    return this.doc.font(this.fontName(null, bold)).fontSize(size).fillColor(color);
+  }
+
+  /** The registered name of the CJK font (null) of that weight, or of a fallback (its index). */
+  private fontName(font: number | null, bold: boolean): string {
+    return font === null ? (bold ? 'sc-bold' : 'sc') : this.fallbackName(font);
   }
 
   /**
@@ -98,8 +100,7 @@ class Layout {
 
   /** Selects the CJK font (null) or a fallback (its index) at that size. */
   private fontOf(font: number | null, bold: boolean, size: number, color = '#000'): Doc {
-    this.font(bold, size, color);
-    return font === null ? this.doc : this.doc.font(this.fallbackName(font));
+    return this.doc.font(this.fontName(font, bold)).fontSize(size).fillColor(color);
   }
 
   private fallbackName(i: number): string {
@@ -118,8 +119,9 @@ class Layout {
    * which it lacks. A cluster goes to the first font (the CJK font, then each fallback)
    * that has all of it; else to the first that has its base, and what that font lacks
    * is returned in `missing` (a blank box on paper), as is a character no font has (it
-   * stays in the CJK font), or a mark on a blank that the blank's font lacks. Blanks go to the CJK font, which has them (a fallback's
-   * blank may be wider). The runs' text is what is drawn.
+   * stays in the CJK font), or a mark on a blank that the blank's font lacks. Blanks go
+   * to the CJK font, which has them (a fallback's blank may be wider). The runs' text is
+   * what is drawn.
    */
   private runs(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
     const weight = bold ? 'bold' : 'regular';
@@ -127,7 +129,6 @@ class Layout {
     const fonts: Array<number | null> = [null, ...this.fallbacks.map((_, i) => i)];
     const runs: Run[] = [];
     const missing: number[] = [];
-    // Variation selectors and joiners pick or join glyphs and draw nothing themselves.
     const drawn = (c: string) => [...c].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
     const hasAll = (font: number | null, cps: readonly number[]) => cps.every((cp) => has(font, cp));
     for (const raw of clusters(text)) {
@@ -146,11 +147,15 @@ class Layout {
         // Composed first (é), else as given (e + U+0301): the first font with all of either.
         const c = composed(raw);
         const forms = c === raw ? [{ text: raw, cps: rawCps }] : [{ text: c, cps: drawn(c) }, { text: raw, cps: rawCps }];
-        const whole = forms.flatMap((f) => {
+        let whole: { text: string; font: number | null } | undefined;
+        for (const f of forms) {
           const fo = fonts.find((x) => hasAll(x, f.cps));
-          return fo === undefined ? [] : [{ f, fo }];
-        })[0];
-        if (whole) [cluster, font] = [whole.f.text, whole.fo];
+          if (fo !== undefined) {
+            whole = { text: f.text, font: fo };
+            break;
+          }
+        }
+        if (whole) [cluster, font] = [whole.text, whole.font];
         else {
           // No font has all of either form: each form in the first font with its base, and
           // of the two the one that draws its base and leaves fewer characters out (ẹ and a
@@ -185,7 +190,7 @@ class Layout {
     const key = `${r.font ?? (bold ? 'b' : 'r')}|${size}|${r.text}`;
     let w = this.widths.get(key);
     if (w === undefined) {
-      w = this.doc.font(r.font === null ? (bold ? 'sc-bold' : 'sc') : this.fallbackName(r.font)).fontSize(size).widthOfString(r.text);
+      w = this.doc.font(this.fontName(r.font, bold)).fontSize(size).widthOfString(r.text);
       this.widths.set(key, w);
     }
     return w;
