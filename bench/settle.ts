@@ -336,7 +336,7 @@ async function main(): Promise<void> {
 async function checkInvariants(db: ReturnType<typeof createDb>): Promise<void> {
   const { rows } = await sql<{ check: string; bad: string; total: string }>`
     WITH s AS (
-      SELECT s.*, lag(s.result->'ledgerAfter') OVER (PARTITION BY person_id, policy_year ORDER BY created_at, id) AS prev_after
+      SELECT s.*, lag((s.result->'ledgerAfter')::jsonb) OVER (PARTITION BY person_id, policy_year ORDER BY created_at, id) AS prev_after
       FROM settlements s WHERE kind = 'settlement'
     ), agg AS (
       SELECT person_id, policy_year, count(*) AS n, sum(amount_patient) AS patient, sum(amount_fund_total) AS fund
@@ -347,7 +347,7 @@ async function checkInvariants(db: ReturnType<typeof createDb>): Promise<void> {
       count(*) AS total
     FROM agg a JOIN person_ledgers l ON l.person_id = a.person_id AND l.year = a.policy_year
     UNION ALL
-    SELECT 'before = previous after', count(*) FILTER (WHERE prev_after IS NOT NULL AND prev_after <> result->'ledgerBefore'), count(*) FROM s
+    SELECT 'before = previous after', count(*) FILTER (WHERE prev_after IS NOT NULL AND prev_after <> (result->'ledgerBefore')::jsonb), count(*) FROM s
     UNION ALL
     SELECT 'fund lines = fund total', count(*) FILTER (WHERE f.sum <> s.amount_fund_total), count(*)
     FROM settlements s JOIN (SELECT settlement_id, sum(amount_paid) AS sum FROM settlement_fund_lines GROUP BY 1) f ON f.settlement_id = s.id

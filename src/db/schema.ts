@@ -2,7 +2,8 @@ import type { ColumnType, Generated } from 'kysely';
 
 /*
  * Table types, declared by hand from migrations/ (there is no generator in the stack).
- * Money (`numeric`) and dates are strings; jsonb columns hold the domain's wire shapes.
+ * Money (`numeric`) and dates are strings; json and jsonb columns hold the domain's wire
+ * shapes (the append-only snapshots are json, stored as sent: migration 20261203100000).
  * Keep in step with migrations: the test/db schema test inserts through these types.
  */
 

@@ -63,11 +63,14 @@ export interface SettlementInsert {
 
 const INSERT_SETTLEMENTS = `
   WITH x AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, kind text, reverses_id uuid, hospital_id uuid, person_id text, visit_no text,
-      visit_type text, admission_date date, discharge_date date, settlement_date date, deciding_date date, policy_year int,
+    SELECT x.*, r.result FROM jsonb_to_recordset($1::jsonb) AS x(i int, id uuid, kind text, reverses_id uuid, hospital_id uuid, person_id text,
+      visit_no text, visit_type text, admission_date date, discharge_date date, settlement_date date, deciding_date date, policy_year int,
       policy_version_id text, identity_used text, idempotency_key text, reason text, amount_total numeric, amount_fully_self_paid numeric,
       amount_over_limit numeric, amount_pre_self_pay numeric, amount_in_scope numeric, amount_fund_total numeric, amount_patient numeric,
-      result jsonb, fund_line_count smallint, level smallint, region_code text)
+      fund_line_count smallint, level smallint, region_code text)
+    -- The results travel apart, as one JSON array in the settlements' order, and are stored
+    -- as that text (a json column: migration 20261203100000), never parsed into jsonb.
+    JOIN json_array_elements($6::json) WITH ORDINALITY AS r(result, n) ON r.n = x.i + 1
   ), s AS (
     INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
       settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
@@ -95,7 +98,8 @@ const INSERT_SETTLEMENTS = `
   ), i AS (
     INSERT INTO settlement_inputs (settlement_id, bill, person, ledger_before, ledger_after, policy_version_id, settlement_date)
     SELECT v.settlement_id, v.bill, v.person, v.ledger_before, v.ledger_after, v.policy_version_id, v.settlement_date
-    FROM jsonb_to_recordset($3::jsonb) AS v(settlement_id uuid, bill jsonb, person jsonb, ledger_before jsonb, ledger_after jsonb,
+    -- json, not jsonb: each snapshot value is stored as the text it arrived in (migration 20261203100000).
+    FROM json_to_recordset($3::json) AS v(settlement_id uuid, bill json, person json, ledger_before json, ledger_after json,
       policy_version_id text, settlement_date date)
     JOIN s ON s.id = v.settlement_id
   ), lv AS (
@@ -141,18 +145,16 @@ export interface InsertedSettlement {
  * that settlement is written): the caller must roll back.
  */
 export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all: readonly SettlementInsert[]): Promise<Array<InsertedSettlement | null>> {
-  const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v6', INSERT_SETTLEMENTS, [
-    // Each settlement's result goes in as its remembered text (jsonText), which the answer
-    // to its request reuses.
-    `[${all.map((s) => `${JSON.stringify({
-      id: s.id, kind: s.kind, reverses_id: s.reverses_id, hospital_id: s.hospital_id, person_id: s.person_id, visit_no: s.visit_no,
+  const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, 'settlement_insert_v7', INSERT_SETTLEMENTS, [
+    JSON.stringify(all.map((s, i) => ({
+      i, id: s.id, kind: s.kind, reverses_id: s.reverses_id, hospital_id: s.hospital_id, person_id: s.person_id, visit_no: s.visit_no,
       visit_type: s.visit_type, admission_date: s.admission_date, discharge_date: s.discharge_date, settlement_date: s.settlement_date,
       deciding_date: s.deciding_date, policy_year: s.policy_year, policy_version_id: s.policy_version_id, identity_used: s.identity_used,
       idempotency_key: s.idempotency_key, reason: s.reason, amount_total: s.amount_total, amount_fully_self_paid: s.amount_fully_self_paid,
       amount_over_limit: s.amount_over_limit, amount_pre_self_pay: s.amount_pre_self_pay, amount_in_scope: s.amount_in_scope,
       amount_fund_total: s.amount_fund_total, amount_patient: s.amount_patient, fund_line_count: s.fundLines.length,
       level: s.hospitalTerms?.level ?? null, region_code: s.hospitalTerms?.regionCode ?? null,
-    }).slice(0, -1)},"result":${jsonText(s.result)}}`).join(',')}]`,
+    }))),
     JSON.stringify(all.flatMap((s) => s.fundLines.map((l, seq) => ({ settlement_id: s.id, seq, line_count: s.fundLines.length, ...l })))),
     JSON.stringify(all.flatMap((s) => (s.inputs ? [{ settlement_id: s.id, ...s.inputs, policy_version_id: s.policy_version_id, settlement_date: s.settlement_date }] : []))),
     JSON.stringify(all.map((s) => ({ settlement_id: s.id, person_id: s.person_id, year: s.ledger.year, data: s.ledger.data }))),
@@ -160,6 +162,9 @@ export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all:
       settlement_id: s.id, key_id: s.audit.keyId, actor: s.audit.actor, action: s.audit.action,
       detail: { hospitalId: s.hospital_id, visitNo: s.visit_no, reverses: s.reverses_id },
     }] : []))),
+    // Each settlement's result as its remembered text (jsonText): stored as it is, and the
+    // answer to its request reuses the same text.
+    `[${all.map((s) => jsonText(s.result)).join(',')}]`,
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return all.map((s) => {
@@ -181,8 +186,11 @@ export async function insertSettlement(q: Transaction<DB> | pg.ClientBase, s: Se
 
 const OPEN_SETTLEMENTS = `
   WITH x AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i int, on_date date, hospital_code text, person_id text, visit_no text, key text,
-      request_hash text, request jsonb, settlement_id uuid, year int, empty jsonb)
+    SELECT x.*, q.request FROM jsonb_to_recordset($1::jsonb) AS x(i int, on_date date, hospital_code text, person_id text, visit_no text, key text,
+      request_hash text, settlement_id uuid, year int, empty jsonb)
+    -- The requests travel apart, one JSON array in the openings' order, each the canonical
+    -- text request_hash was made from, stored as that text (json: migration 20261203100000).
+    JOIN json_array_elements($2::json) WITH ORDINALITY AS q(request, n) ON q.n = x.i + 1
   ), h AS (
     SELECT x.*, ${hospitalOnDateJson('x.on_date', 'x.hospital_code')} AS hospital, ${personJson('x.person_id')} AS person FROM x
   ), r AS (
@@ -249,12 +257,15 @@ export interface SettlementOpening<L> {
  */
 export async function openSettlements<L>(client: pg.ClientBase, all: ReadonlyArray<SettlementOpening<L>>): Promise<Array<OpenedSettlement<L>>> {
   const rows = await runStatement<{ i: number; hospital: HospitalRow | null; person: PersonWithIdentities | null; settled_as: string | null; claimed: boolean; ledger: L | null }>(
-    client, 'settlement_open_v3', OPEN_SETTLEMENTS,
-    // The request is JSON text already (canonical, as hashed): spliced in, not parsed and written again.
-    [`[${all.map((o, i) => `${JSON.stringify({
-      i, on_date: o.registry.onDate, hospital_code: o.registry.hospitalCode, person_id: o.registry.personId, visit_no: o.registry.visitNo, key: o.claim.key,
-      request_hash: o.claim.requestHash, settlement_id: o.claim.settlementId, year: o.ledger?.year ?? null, empty: o.ledger?.empty ?? null,
-    }).slice(0, -1)},"request":${o.claim.requestJson}}`).join(',')}]`],
+    client, 'settlement_open_v4', OPEN_SETTLEMENTS,
+    [
+      JSON.stringify(all.map((o, i) => ({
+        i, on_date: o.registry.onDate, hospital_code: o.registry.hospitalCode, person_id: o.registry.personId, visit_no: o.registry.visitNo, key: o.claim.key,
+        request_hash: o.claim.requestHash, settlement_id: o.claim.settlementId, year: o.ledger?.year ?? null, empty: o.ledger?.empty ?? null,
+      }))),
+      // Each request is JSON text already (canonical, as hashed): spliced in, not parsed and written again.
+      `[${all.map((o) => o.claim.requestJson).join(',')}]`,
+    ],
   );
   return all.map((o, i) => {
     const r = rows[i];
