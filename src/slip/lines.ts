@@ -15,12 +15,18 @@ export interface Run {
 }
 
 const BLANK = /^\s+$/u;
+/** U+00AD SOFT HYPHEN: nothing where it stands; a hyphen where a line breaks after it. */
+const SOFT_HYPHEN = '\u00ad';
+/** What a soft hyphen at the end of a line is drawn as: hyphen-minus, which every font has. */
+const HYPHEN = '-';
 
 /** A character with the marks and selectors attached to it, in the font of its run. */
 interface Cluster extends Run {
   /** Code-unit index of its first character in the whole text. */
   start: number;
   blank: boolean;
+  /** A soft hyphen. */
+  soft: boolean;
 }
 
 /**
@@ -32,6 +38,9 @@ interface Cluster extends Run {
  *   never between a character and its marks;
  * - blanks at the end of a line are dropped, and so are blanks that would begin a line
  *   after a soft break (blanks at the start of the text or after a newline are kept);
+ * - a soft hyphen (U+00AD) is not drawn, except as a hyphen at the end of a line that
+ *   breaks right after it inside a word (and it is measured so: such a line must fit with
+ *   its hyphen, which may overflow it only where a single character already does);
  * - each line has at least one character, whatever the width.
  * Each line is returned as its runs, adjacent ones in one font merged. Text that ends
  * with a newline has no empty last line; empty text is one empty line.
@@ -42,20 +51,23 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
   for (const r of runs) {
     // (A blank carrying a mark shows the mark: it is drawn, not dropped as a blank.)
     for (const c of splitClusters(r.text)) {
-      clusters.push({ font: r.font, text: c, start: at, blank: BLANK.test(c) });
+      clusters.push({ font: r.font, text: c, start: at, blank: BLANK.test(c), soft: c === SOFT_HYPHEN });
       at += c.length;
     }
   }
   const text = runs.map((r) => r.text).join('');
 
   const lines: Cluster[][] = [];
+  /** Whether each line ends at a break the text did not require (a hyphen may show there). */
+  const softEnds: boolean[] = [];
   let line: Cluster[] = [];
   /** The current line begins the text or follows a newline: its leading blanks are kept. */
   let paragraphStart = true;
-  const inked = (cs: readonly Cluster[]) => cs.some((c) => !c.blank);
-  const fits = (cs: readonly Cluster[]) => measure(merged(trimEnd(cs))) <= width;
+  const inked = (cs: readonly Cluster[]) => cs.some((c) => !c.blank && !c.soft);
+  const fits = (cs: readonly Cluster[]) => measure(merged(shown(cs, true))) <= width;
   const newLine = (paragraph: boolean) => {
     lines.push(line);
+    softEnds.push(!paragraph);
     line = [];
     paragraphStart = paragraph;
   };
@@ -84,8 +96,11 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
     }
     if (bk.required) newLine(true);
   }
-  if (line.length > 0 || lines.length === 0) lines.push(line);
-  return lines.map((l) => merged(trimEnd(l)));
+  if (line.length > 0 || lines.length === 0) {
+    lines.push(line);
+    softEnds.push(false);
+  }
+  return lines.map((l, i) => merged(shown(l, softEnds[i]!)));
 
   function dropLeadingBlanks(cs: Cluster[]): Cluster[] {
     if (inked(line) || paragraphStart) return cs;
@@ -93,6 +108,19 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
     while (i < cs.length && cs[i]!.blank) i++;
     return cs.slice(i);
   }
+}
+
+/**
+ * A line's clusters as drawn: no trailing blanks, no soft hyphens, except that a line
+ * broken softly right after a soft hyphen that follows a character ends with a hyphen.
+ */
+function shown(cs: readonly Cluster[], softEnd: boolean): Cluster[] {
+  const kept = trimEnd(cs);
+  const last = kept.at(-1);
+  const before = kept.at(-2);
+  const out = trimEnd(kept.filter((c) => !c.soft));
+  if (softEnd && last?.soft && before && !before.blank && !before.soft) out.push({ ...last, text: HYPHEN, soft: false });
+  return out;
 }
 
 function trimEnd(cs: readonly Cluster[]): Cluster[] {

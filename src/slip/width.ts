@@ -11,10 +11,13 @@ import { eastAsianWidth } from 'get-east-asian-width';
 /**
  * Control and format characters (tabs, newlines, zero-width joiners, bidi marks) would
  * move the printer's head or vanish in ways the width count cannot follow, so text from
- * the database is flattened before it is laid out: each run becomes one space.
+ * the database is flattened before it is laid out. Format characters that stand for no
+ * space (a soft hyphen, a joiner, a bidi mark) are dropped, so a word they sit in stays
+ * one word; every other run of them, of control characters and of blanks (a zero-width
+ * space among them) becomes one space.
  */
 export function flatten(s: string): string {
-  return s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
+  return s.replace(/(?!\u200b)\p{Cf}/gu, '').replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
 }
 
 /** Columns one code point takes: 1 or 2 (a combining mark counts 1: over-counting is safe). */

@@ -54,6 +54,17 @@ t.test('a line fits as drawn, kerning included', async (t) => {
   t.same(lines(Array(4).fill('Łf)').join(' '), 11), ['Łf) Łf)', 'Łf) Łf)'], 'three would be 9.5 + 1 by characters but 11.5 drawn');
 });
 
+t.test('a soft hyphen is drawn only as a hyphen at the end of a line that breaks after it', async (t) => {
+  t.same(lines('Łuka\u00adsie\u00adwicz', 20), ['Łukasiewicz'], 'not drawn inside a line, nor measured');
+  t.same(lines('Łuka\u00adsie\u00adwicz', 8), ['Łukasie-', 'wicz'], 'a break after it shows a hyphen');
+  t.same(lines('Łuka\u00adsie\u00adwicz', 7), ['Łuka-', 'siewicz'], 'and the hyphen must fit: "Łukasie-" is 8 wide');
+  t.same(lines('Łuka\u00ad\nsie\u00ad', 20), ['Łuka', 'sie'], 'none before a newline or at the end of the text');
+  const runs: Run[] = [{ font: null, text: 'ab' }, { font: 0, text: 'Ł\u00ad' }, { font: null, text: 'cd' }];
+  t.same(breakLines(runs, 4, measure), [[{ font: null, text: 'ab' }, { font: 0, text: 'Ł-' }], [{ font: null, text: 'cd' }]], 'the hyphen is drawn in the font of the soft hyphen');
+  t.same(lines('ab\u00ad\u0307cd', 3), ['ab\u00ad\u0307', 'cd'], 'one carrying a mark is drawn as it is, like a blank carrying one');
+  t.same(lines('ab \u00adcd', 2), ['ab', 'cd'], 'one after a blank makes no hyphen');
+});
+
 t.test('properties: nothing lost or reordered, no line too wide unless it holds one character, none empty, none after the first begins with a blank or a mark', async (t) => {
   const alphabet = fc.constantFrom('a', 'b', 'f', ')', '中', 'Ł', 'Ś', '\u{21484}', ' ', '\t', '\u3000', '\u0307', '-');
   fc.assert(
@@ -69,6 +80,29 @@ t.test('properties: nothing lost or reordered, no line too wide unless it holds 
         // Leading blanks of the first line are kept: a line may overflow only to hold one character.
         const clusters = [...s].filter((ch) => !ATTACHED.test(ch) && !/\s/u.test(ch)).length;
         return (clusters <= 1 || measure(l) <= width) && /\S/u.test(s) && !/\s$/u.test(s) && (i === 0 || !/^\s(?!\p{M})/u.test(s)) && (i === 0 || !ATTACHED.test([...s][0]!)) && l.every((r, j) => j === 0 || r.font !== l[j - 1]!.font);
+      });
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+t.test('properties with soft hyphens: none without a mark is drawn but as the last hyphen of a line that is not the last, and the rest is as without them', async (t) => {
+  const alphabet = fc.constantFrom('a', 'b', 'f', ')', '中', 'Ł', ' ', '\u0307', '\u00ad', '\n');
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 60 }), fc.double({ min: 0, max: 14, noNaN: true }), (chars, width) => {
+      const text = chars.join('');
+      const out = breakLines(runsOf(text), width, measure);
+      const texts = out.map((l) => l.map((r) => r.text).join(''));
+      // (One carrying a mark is drawn as it is.)
+      if (texts.some((s) => /\u00ad(?!\p{M})/u.test(s))) return false;
+      // Hyphens come only from soft hyphens (the alphabet has none), one at most per line, at its end, never on the last line.
+      if (texts.some((s, i) => s.indexOf('-') !== -1 && (s.indexOf('-') !== s.length - 1 || i === texts.length - 1))) return false;
+      const ink = (s: string) => [...s].filter((ch) => !/\s/u.test(ch) && ch !== '-' && ch !== '\u00ad').join('');
+      if (ink(texts.join('')) !== ink(text)) return false;
+      return out.every((l, i) => {
+        // A hyphen may overflow a line only as a single character can: the character it follows is the line's only one.
+        const clusters = [...texts[i]!.replace(/-$/u, '')].filter((ch) => !ATTACHED.test(ch) && !/\s/u.test(ch)).length;
+        return (clusters <= 1 || measure(l) <= width) && !/\s-$/u.test(texts[i]!);
       });
     }),
     { numRuns: 3000 },

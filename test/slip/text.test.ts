@@ -19,6 +19,7 @@ t.test('wrapping never exceeds the width and keeps every visible character', asy
   // Punctuation that may not start a line takes the whole figure before it down, never half of it.
   t.same(wrap('元按70%，支付', 7), ['元按', '70%，支', '付']);
   t.same(wrap('a\tb\nc\u200bd', 10), ['a b c d']);
+  t.same(wrap('头孢\u00ad曲松 Amoxi\u00adcillin \u200eX\u200dY', 40), ['头孢曲松 Amoxicillin XY'], 'a soft hyphen, a joiner or a bidi mark is no space: the word stays whole');
   t.throws(() => wrap('x', 1), RangeError);
 });
 
