@@ -86,6 +86,11 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
       else {
         // Wider than a line with nothing on it yet: cut between characters.
         for (const c of rest) {
+          if (c.soft) {
+            // Never the start of a line: kept where its hyphen fits, else dropped (the cut falls there anyway).
+            if (fits([...line, c])) line.push(c);
+            continue;
+          }
           if (inked(line) && !c.blank && !fits([...line, c])) newLine(false);
           if (!c.blank || inked(line) || paragraphStart) line.push(c);
         }
@@ -115,10 +120,10 @@ export function breakLines(runs: readonly Run[], width: number, measure: (runs: 
  * broken softly right after a soft hyphen that follows a character ends with a hyphen.
  */
 function shown(cs: readonly Cluster[], softEnd: boolean): Cluster[] {
-  const kept = trimEnd(cs);
-  const last = kept.at(-1);
-  const before = kept.at(-2);
-  const out = trimEnd(kept.filter((c) => !c.soft));
+  // The line's own last cluster: one followed by a blank broke at the blank, not after it.
+  const last = cs.at(-1);
+  const before = cs.at(-2);
+  const out = trimEnd(cs.filter((c) => !c.soft));
   if (softEnd && last?.soft && before && !before.blank && !before.soft) out.push({ ...last, text: HYPHEN, soft: false });
   return out;
 }

@@ -70,7 +70,8 @@ const INSERT_SETTLEMENTS = `
       fund_line_count smallint, level smallint, region_code text)
     -- The results travel apart, as one JSON array in the settlements' order, and are stored
     -- as that text (a json column: migration 20261203100000), never parsed into jsonb.
-    JOIN json_array_elements($6::json) WITH ORDINALITY AS r(result, n) ON r.n = x.i + 1
+    -- (LEFT: a settlement without its result fails loudly on NOT NULL, never vanishes.)
+    LEFT JOIN json_array_elements($6::json) WITH ORDINALITY AS r(result, n) ON r.n = x.i + 1
   ), s AS (
     INSERT INTO settlements (id, kind, reverses_id, hospital_id, person_id, visit_no, visit_type, admission_date, discharge_date,
       settlement_date, deciding_date, policy_year, policy_version_id, identity_used, idempotency_key, reason,
@@ -190,7 +191,8 @@ const OPEN_SETTLEMENTS = `
       request_hash text, settlement_id uuid, year int, empty jsonb)
     -- The requests travel apart, one JSON array in the openings' order, each the canonical
     -- text request_hash was made from, stored as that text (json: migration 20261203100000).
-    JOIN json_array_elements($2::json) WITH ORDINALITY AS q(request, n) ON q.n = x.i + 1
+    -- (LEFT: an opening without its request fails loudly on NOT NULL, never vanishes.)
+    LEFT JOIN json_array_elements($2::json) WITH ORDINALITY AS q(request, n) ON q.n = x.i + 1
   ), h AS (
     SELECT x.*, ${hospitalOnDateJson('x.on_date', 'x.hospital_code')} AS hospital, ${personJson('x.person_id')} AS person FROM x
   ), r AS (

@@ -13,6 +13,12 @@ import { AppError } from '../errors.js';
  * The same hook refuses strings that are not well-formed Unicode: a lone UTF-16
  * surrogate (JSON allows "\ud800") cannot be stored in jsonb (22P02, a 500) and would be
  * silently replaced by U+FFFD in text columns.
+ *
+ * Since migration 20261203100000 a settlement's result, input snapshot and idempotency
+ * request are json columns, which would store "\u0000" and a lone "\ud800" as escapes
+ * without complaint; but any later ->> or ::jsonb of them fails, settlements_immutable
+ * among them (a reversal of that settlement could never be written). For those columns
+ * this hook is the only barrier, so it stays in front of every route.
  */
 
 const STORED_HEADERS = ['idempotency-key'] as const;
