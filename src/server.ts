@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     if (packs.differs.length > 0) {
       app.log.warn({ differs: packs.differs }, 'bundled policy packs differ from their stored versions; the stored ones stay in force (publish a change under a new id)');
     }
-    if (demo) printBanner(config, address, demo.apiKey, demo.adminKey);
+    if (demo) printBanner(config, address, demo.apiKey, demo.adminKey, !!embedded);
     // The operational CLIs (keys, import:identities, migrate) take DATABASE_URL; say where the embedded server is.
     if (embedded) console.error(`  Embedded PostgreSQL for the CLIs: DATABASE_URL=${embedded.url} npm run keys -- list\n`);
   } catch (err) {
@@ -105,7 +105,7 @@ function onCtrlC(close: () => void, closingAlready: () => boolean): () => void {
   };
 }
 
-function printBanner(config: Config, address: string, apiKey: string, adminKey: string): void {
+function printBanner(config: Config, address: string, apiKey: string, adminKey: string, embedded: boolean): void {
   const base = address.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1');
   const today = (config.SETTLEMENT_DATE ? fixedClock(config.SETTLEMENT_DATE) : shanghaiToday)();
   const body = JSON.stringify(sampleRequest(today));
@@ -128,7 +128,7 @@ function printBanner(config: Config, address: string, apiKey: string, adminKey: 
     -d '${body}'
 
   (a second run answers 409 VISIT_ALREADY_SETTLED: the same visit is settled once.)
-  Press Ctrl-C to stop (the embedded PostgreSQL stops with it).
+  Press Ctrl-C to stop${embedded ? ' (the embedded PostgreSQL stops with it)' : ''}.
 `);
 }
 

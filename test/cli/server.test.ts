@@ -72,6 +72,7 @@ t.test('embedded: starts in an empty directory, refuses a second service on it, 
   const first = await startedEmbedded(t, 'one');
   const { dataDir, postmaster } = first;
   t.ok(alive(postmaster), `the embedded PostgreSQL runs (pid ${postmaster})`);
+  t.match(first.output(), /Press Ctrl-C to stop \(the embedded PostgreSQL stops with it\)\./, 'the banner says Ctrl-C stops the embedded server too');
 
   const second = start({ PG_DATA_DIR: dataDir });
   t.equal(await second.exited, 1, 'a second service on the same data directory exits 1');
@@ -143,6 +144,18 @@ t.test('embedded: a directory holding something else is refused, untouched', asy
   t.equal(await s.exited, 1);
   t.match(s.output(), /is not empty and is not a PostgreSQL data directory/);
   t.equal(await readFile(path.join(dataDir, 'notes.txt'), 'utf8'), 'mine');
+});
+
+t.test('on DATABASE_URL with --demo: the banner names no embedded server, and SIGTERM stops the service', async (t) => {
+  const tdb = await testDatabase(t);
+  const s = start({ DATABASE_URL: tdb.url, DEMO: 'true' });
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  await until(s, /Press Ctrl-C to stop/);
+  t.match(s.output(), /Demo API key: +oss_/, 'the demo data is seeded and its key shown');
+  t.match(s.output(), /Press Ctrl-C to stop\.\n/, 'Ctrl-C stops the service');
+  t.notMatch(s.output(), /embedded PostgreSQL/, 'and no embedded server is mentioned');
+  s.child.kill('SIGTERM');
+  t.equal(await s.exited, 0, 'SIGTERM stops it cleanly');
 });
 
 t.test('a port already in use ends the start with exit code 1, not 0', async (t) => {
