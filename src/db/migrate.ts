@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FileMigrationProvider, Migrator, type MigrationResult } from 'kysely/migration';
+import { FileMigrationProvider, Migrator, type MigrationResult } from 'kysely';
 import type { Kysely } from 'kysely';
 import { PROJECT_ROOT } from '../config.js';
 
