@@ -144,6 +144,19 @@ t.test('a lone UTF-16 surrogate anywhere the service stores is 400 VALIDATION_FA
   for (const k of ['k-sur-1', 'k-sur-2', 'k-sur-3']) t.equal((await call('GET', `/v1/settlements/by-key/${k}?hospital=${H.WZ2}`)).statusCode, 404, `nothing was written for ${k}`);
 });
 
+t.test('a body nested 100,000 deep is refused as a client mistake, never a stack overflow', async (t) => {
+  // Sent as text: JSON.stringify itself cannot write such a value (JSON.parse reads it).
+  const deep = (inner: string) => `${'['.repeat(100_000)}${inner}${']'.repeat(100_000)}`;
+  const b = JSON.stringify(bill());
+  const send = (body: string, key: string) =>
+    call('POST', '/v1/settlements', { body, key, as: { role: 'hospital', hospital: H.WZ2 }, headers: { 'content-type': 'application/json' } });
+  const nested = await send(b.replace('"lines":', `"extra":${deep('"x"')},"lines":`), 'k-deep-1');
+  await refused(t, nested, 400, 'VALIDATION_FAILED');
+  const withNul = await send(b.replace('"lines":', `"extra":${deep('"\\u0000"')},"lines":`), 'k-deep-2');
+  await refused(t, withNul, 400, 'VALIDATION_FAILED');
+  t.match(withNul.json().details.errors?.[0], { path: /^\/body\/extra(\/0){100000}$/, message: /NUL/ }, 'the NUL at the bottom is found and named');
+});
+
 t.test('ids with a urn:uuid: prefix, paths that are not UTF-8 and tampered cursors are 400s with our own codes', async (t) => {
   const s = (await call('POST', '/v1/settlements', { body: bill(), key: 'k-urn' })).json();
   const urn = await call('GET', `/v1/settlements/urn:uuid:${s.id}`);

@@ -38,8 +38,34 @@ function problemOf(s: string): string | undefined {
   return m[0] === '\0' ? 'must not contain the NUL character (U+0000)' : `must be well-formed Unicode (a lone surrogate U+${m[0].charCodeAt(0).toString(16).toUpperCase()} is not)`;
 }
 
+/**
+ * Whether any string or object key in value could not be stored: the walk every request
+ * takes, so it builds no paths (an explicit stack, not recursion: a deeply nested body
+ * must not overflow the call stack).
+ */
+function anyBadString(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        if (UNSTORABLE.test(k)) return true;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return false;
+}
+
 /** The first string (or object key) the database could not store as sent, or undefined. */
 export function findBadString(value: unknown, path: string): BadString | undefined {
+  // Paths are built only for a value known to hold one.
+  if (!anyBadString(value)) return undefined;
   const stack: Array<[unknown, string]> = [[value, path]];
   while (stack.length > 0) {
     const [v, p] = stack.pop()!;
