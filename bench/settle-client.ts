@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { sampleRequest } from '../src/services/demo.js';
+import { pausesIn } from './pauses.js';
 
 export interface RunMessage {
   type: 'run';
@@ -48,7 +49,11 @@ export interface RunResult {
   p99: number;
   max: number;
   clientCpuMs: number;
+  /** Stretches of more than PAUSE_MS in which no request was answered, and the longest. */
+  pauses: number;
+  longestPause: number;
 }
+
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -163,6 +168,8 @@ function requestMaker(m: RunMessage): (visitNo: string, personId: string) => str
 
 async function run(m: RunMessage): Promise<RunResult> {
   const latencies: number[] = [];
+  /** When each answer (of any status) arrived. */
+  const answeredAt: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
   let seq = 0;
@@ -225,6 +232,7 @@ async function run(m: RunMessage): Promise<RunResult> {
       },
     );
     release(c);
+    answeredAt.push(performance.now());
     if (status === 201) latencies.push(performance.now() - since);
     else errors++;
     trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}\t${(performance.timeOrigin + since).toFixed(1)}`);
@@ -253,10 +261,12 @@ async function run(m: RunMessage): Promise<RunResult> {
     writeFileSync(path.join(process.env.BENCH_TRACE!, `${m.label}.tsv`), trace.join('\n') + '\n');
   }
   const sorted = Float64Array.from(latencies).sort();
+  const { pauses, longest } = pausesIn(answeredAt);
   return {
     type: 'result', connections: m.connections, settled: latencies.length, errors, firstError, elapsed,
     p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     clientCpuMs: (cpu.user + cpu.system) / 1000,
+    pauses, longestPause: longest,
   };
 }
 

@@ -34,6 +34,9 @@
  * foreign-key checks', the fund-line trigger's) scan them sequentially, which makes each
  * settlement slower than the one before until statistics exist.
  *
+ * Each level prints its pauses too: stretches of more than 40 ms without a single answer
+ * (bench/pauses.ts), and the longest gap between two answers.
+ *
  * BENCH_CONNECTIONS=8,32  BENCH_SECONDS=20  BENCH_WARMUP_SECONDS=3  DB_POOL_MAX=6
  * BENCH_RATES=1000 (open-loop levels after the closed-loop ones: requests sent at that
  *   fixed rate whatever the answers, latency counted from when each was due; empty = none)
@@ -63,6 +66,7 @@ import { fixedClock } from '../src/services/clock.js';
 import { DEMO, seedDemo } from '../src/services/demo.js';
 import { syntheticIdCard } from '../src/services/id-card.js';
 import type { RunMessage, RunResult } from './settle-client.js';
+import { PAUSE_MS } from './pauses.js';
 import { engineRate, rate } from './engine-rate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -256,6 +260,7 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
     `      CPU ms per settlement: service ${per(serviceMs)} (${Math.round((100 * cpu.system) / 1000 / serviceMs)}% kernel), PostgreSQL ${pgMs === null ? 'n/a' : per(pgMs)}, load generator ${per(r.clientCpuMs)}` +
       ` | load average before ${loadBefore}, after ${load()}${steal}`,
   );
+  console.log(`      pauses (no answer for over ${PAUSE_MS} ms): ${r.pauses}, the longest gap between answers ${r.longestPause.toFixed(1)} ms`);
   if (pgMs !== null && r.settled > 0) {
     // What the CPU per settlement allows when every core does nothing else: the rate is
     // CPU-bound once this is near the measured one.
