@@ -54,7 +54,6 @@ export interface RunResult {
   longestPause: number;
 }
 
-
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

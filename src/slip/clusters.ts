@@ -7,11 +7,14 @@
  * cluster, never split between a letter and its accent.
  */
 
+/** Variation selectors and the zero-width (non-)joiner, as a character class's contents. */
+const IGNORABLE_CHARS = '\\u200c\\u200d\\ufe00-\\ufe0f\\u{e0100}-\\u{e01ef}';
+
 /** Variation selectors and the zero-width (non-)joiner: they pick or join glyphs and draw nothing themselves. */
-export const IGNORABLE = /^[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}]$/u;
+export const IGNORABLE = new RegExp(`^[${IGNORABLE_CHARS}]$`, 'u');
 
 /** Combining marks and the ignorable characters: never the first character of a cluster, but at the start of a text. */
-export const ATTACHED = /^(?:\p{M}|[\u200c\u200d\ufe00-\ufe0f\u{e0100}-\u{e01ef}])$/u;
+export const ATTACHED = new RegExp(`^[\\p{M}${IGNORABLE_CHARS}]$`, 'u');
 
 /** Whether a cluster starts with a character of its own (not a mark or selector left at the start of a text). */
 export function hasBase(cluster: string): boolean {
