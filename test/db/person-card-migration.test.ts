@@ -1,26 +1,14 @@
 import t from 'tap';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { createDb, withDatabase } from '../../src/db/database.js';
 import { migrateToLatest, migrator } from '../../src/db/migrate.js';
+import { emptyDatabase } from '../helpers/db.js';
 
 /*
  * Migration 20261202180000 makes ID-card numbers unique among persons. A database that
  * already holds two persons with one card must stop with the pairs named (masked), not
  * half-migrate; once the spare card is retired (its hint) it migrates.
  */
-const adminUrl = process.env.TEST_PG_URL!;
-const name = `${process.env.TEST_RUN_ID}_card_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client(adminUrl);
-await admin.connect();
-await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-const db = createDb({ url: withDatabase(adminUrl, name), poolMax: 2 });
-t.teardown(async () => {
-  await db.destroy();
-  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-});
+const { db } = await emptyDatabase(t, 'card');
 
 t.test('persons sharing a card stop the migration, named and masked; merged, it runs', async (t) => {
   const before = await migrator(db).migrateTo('20261202160000_active_settlements_by_discharge');

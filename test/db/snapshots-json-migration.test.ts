@@ -1,14 +1,13 @@
 import t from 'tap';
-import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.js';
-import { createDb, withDatabase } from '../../src/db/database.js';
 import { migrateToLatest, migrator } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
 import { mintApiKey } from '../../src/services/api-keys.js';
 import { loadPolicyVersions } from '../../src/services/bootstrap.js';
 import { fixedClock } from '../../src/services/clock.js';
+import { emptyDatabase } from '../helpers/db.js';
 import { bill, H, P, seedReference, TODAY } from '../helpers/fixtures.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -18,18 +17,8 @@ import type { FastifyInstance } from 'fastify';
  * before it keep their values and still replay identically; those written after it are
  * stored byte for byte as answered; the immutability trigger now sees the result's text.
  */
-const adminUrl = process.env.TEST_PG_URL!;
-const name = `${process.env.TEST_RUN_ID}_json_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client(adminUrl);
-await admin.connect();
-await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
-const db = createDb({ url: withDatabase(adminUrl, name), poolMax: 3 });
-t.teardown(async () => {
-  await app?.close();
-  await db.destroy();
-  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)}`);
-  await admin.end();
-});
+const { db } = await emptyDatabase(t, 'json', { poolMax: 3 });
+t.teardown(() => app?.close());
 
 let app: FastifyInstance | undefined;
 let key: string;

@@ -34,6 +34,11 @@ export async function prepareTemplate(adminUrl: string, runId: string): Promise<
   return name;
 }
 
+/** An empty database: no migrations, no template (for a test of the migrations themselves). */
+export async function createEmptyDatabase(adminUrl: string, name: string): Promise<void> {
+  await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
+}
+
 export async function createDatabaseFromTemplate(adminUrl: string, template: string, name: string): Promise<void> {
   await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(template)}`));
 }
