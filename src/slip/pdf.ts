@@ -48,6 +48,8 @@ class Layout {
   readonly missing = new Set<number>();
   private readonly registered = new Set<number>();
   private readonly widths = new Map<string, number>();
+  /** Each text's runs, by weight: a cell is measured, then written, with the same text. */
+  private readonly runsOf = new Map<string, { runs: readonly Run[]; missing: readonly number[] }>();
 
   /** `continued` heads every page after the first, so a loose second sheet says whose it is. */
   constructor(readonly doc: Doc, readonly reversed: boolean, readonly continued: string, readonly fallbacks: readonly FallbackFont[] = []) {
@@ -112,6 +114,17 @@ class Layout {
     return name;
   }
 
+  /** splitRuns, made once per text and weight. */
+  private runs(text: string, bold: boolean): { runs: readonly Run[]; missing: readonly number[] } {
+    const key = `${bold ? 'b' : 'r'}|${text}`;
+    let split = this.runsOf.get(key);
+    if (split === undefined) {
+      split = this.splitRuns(text, bold);
+      this.runsOf.set(key, split);
+    }
+    return split;
+  }
+
   /**
    * Splits text into runs by the font that draws each character, taken as a cluster (a
    * base with its marks and selectors, ./clusters.ts) and composed where that helps: a
@@ -123,7 +136,7 @@ class Layout {
    * to the CJK font, which has them (a fallback's blank may be wider). The runs' text is
    * what is drawn.
    */
-  private runs(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
+  private splitRuns(text: string, bold: boolean): { runs: Run[]; missing: number[] } {
     const weight = bold ? 'bold' : 'regular';
     const has = (font: number | null, cp: number) => (font === null ? slipFontHas(weight, cp) : this.fallbacks[font]!.has(cp));
     const fonts: Array<number | null> = [null, ...this.fallbacks.map((_, i) => i)];
