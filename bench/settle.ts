@@ -67,6 +67,7 @@ import { DEMO, seedDemo } from '../src/services/demo.js';
 import { syntheticIdCard } from '../src/services/id-card.js';
 import type { RunMessage, RunResult } from './settle-client.js';
 import { PAUSE_MS } from './pauses.js';
+import { latency, levelLabels } from './labels.js';
 import { engineRate, rate } from './engine-rate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -233,6 +234,8 @@ async function storagePerSettlement(db: ReturnType<typeof createDb>): Promise<vo
   console.log(`storage per settlement (heap, TOAST and indexes, over ${n} settlements): ${tables.map((t) => `${t} ${kb(by.get(t) ?? 0)}`).join(', ')}; ${kb(total)} in all`);
 }
 
+const levelLabel = levelLabels();
+
 async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
   const connections = 'connections' in level ? level.connections : 0;
   const rate = 'rate' in level ? level.rate : undefined;
@@ -242,7 +245,7 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const pg0 = postgresCpuSeconds(pgDataDir);
   const io0 = await bufferTraffic(db);
   const wal0 = await walPosition(db);
-  const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: rate === undefined ? `c${connections}` : `r${rate}`, persons: PERSONS, date: DATE });
+  const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
   const pg1 = postgresCpuSeconds(pgDataDir);
   const times1 = cpuTimes();
@@ -253,7 +256,7 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const pgMs = pg0 !== null && pg1 !== null ? (pg1 - pg0) * 1000 : null;
   console.log(
     `${rate === undefined ? `${String(connections).padStart(3)} connections:` : `open loop, ${rate}/s offered:`} ${(r.settled / r.elapsed).toFixed(0).padStart(6)} settlements/s  ` +
-      `p50 ${r.p50.toFixed(1)} ms  p90 ${r.p90.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ` +
+      `p50 ${latency(r.p50)}  p90 ${latency(r.p90)}  p99 ${latency(r.p99)}  max ${latency(r.max)}  ` +
       `(${r.settled} settled, ${r.errors} errors, ${r.elapsed.toFixed(1)} s)`,
   );
   console.log(
