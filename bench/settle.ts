@@ -44,6 +44,9 @@
  * BENCH_TCP=1 (loopback TCP instead of the embedded server's unix socket)
  * BENCH_LOG=info (service logs on, as in production but to /dev/null; default off)
  * BENCH_PG_SETTINGS=name=value,… (extra embedded server settings, e.g. for pg_stat_statements)
+ * BENCH_PG_LOG=1 (the embedded server's log lines to stderr, e.g. with BENCH_PG_SETTINGS=
+ *   log_min_duration_statement=25,log_checkpoints=on; not logging_collector, which takes the
+ *   lines the start waits for)
  * BENCH_TRACE=dir (the load generator writes dir/<level>.tsv, warmup.tsv included: when each
  *   request was sent, its latency and status; shows whether slow requests come spread out or
  *   in bursts; the directory is created when missing)
@@ -85,7 +88,8 @@ async function scratchDatabase(): Promise<{ url: string; dataDir: string | null;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'settlement-bench-'));
     // BENCH_PG_SETTINGS="name=value,…" adds server settings (diagnosis, e.g. pg_stat_statements).
     const settings = Object.fromEntries((process.env.BENCH_PG_SETTINGS ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings });
+    const pgsrv: EmbeddedPg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings,
+      ...(process.env.BENCH_PG_LOG === '1' ? { onLog: (line: string) => process.stderr.write(`pg: ${line.trimEnd()}\n`) } : {}) });
     // Over the unix socket unless BENCH_TCP=1: loopback TCP costs more CPU per round trip on both sides.
     const url = (process.env.BENCH_TCP !== '1' && pgsrv.socketUrl) || pgsrv.url;
     return { url, dataDir: pgsrv.dataDir, cleanup: async () => { await pgsrv.stop(); await rm(dir, { recursive: true, force: true }); } };
