@@ -1,6 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import { DomainError } from './errors.js';
 import { ZERO } from './money.js';
+import { own } from './own.js';
 import type { Ledger } from './types.js';
 
 /*
@@ -41,13 +42,15 @@ function combine(a: Ledger, b: Ledger, sign: 1 | -1, what: string): Ledger {
   }
   const out = { year: a.year, inpatientAdmissions: a.inpatientAdmissions + sign * b.inpatientAdmissions } as Ledger;
   for (const f of LEDGER_MONEY_FIELDS) out[f] = sign === 1 ? a[f].plus(b[f]) : a[f].minus(b[f]);
-  const extra: Record<string, Decimal> = {};
-  for (const k of new Set([...Object.keys(a.extraPaid), ...Object.keys(b.extraPaid)])) {
-    const x = a.extraPaid[k] ?? ZERO;
-    const y = b.extraPaid[k] ?? ZERO;
-    extra[k] = sign === 1 ? x.plus(y) : x.minus(y);
-  }
-  out.extraPaid = extra;
+  // Keys are policy layer ids: own() and fromEntries, so that an id such as "constructor"
+  // or "__proto__" is an entry like any other, never a member of Object.prototype.
+  out.extraPaid = Object.fromEntries(
+    [...new Set([...Object.keys(a.extraPaid), ...Object.keys(b.extraPaid)])].map((k) => {
+      const x = own(a.extraPaid, k) ?? ZERO;
+      const y = own(b.extraPaid, k) ?? ZERO;
+      return [k, sign === 1 ? x.plus(y) : x.minus(y)];
+    }),
+  );
   return out;
 }
 
@@ -70,5 +73,5 @@ export function ledgersEqual(a: Ledger, b: Ledger): boolean {
   if (a.year !== b.year || a.inpatientAdmissions !== b.inpatientAdmissions) return false;
   if (!LEDGER_MONEY_FIELDS.every((f) => a[f].equals(b[f]))) return false;
   const keys = new Set([...Object.keys(a.extraPaid), ...Object.keys(b.extraPaid)]);
-  return [...keys].every((k) => (a.extraPaid[k] ?? ZERO).equals(b.extraPaid[k] ?? ZERO));
+  return [...keys].every((k) => (own(a.extraPaid, k) ?? ZERO).equals(own(b.extraPaid, k) ?? ZERO));
 }

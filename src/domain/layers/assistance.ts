@@ -4,6 +4,7 @@ import { dec, decBands, finishPayment, payOnSegment, type DecBand } from '../ban
 import type { LayerResult } from '../types.js';
 import { poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
+import { own } from '../own.js';
 
 /*
  * Medical assistance (maf_pay) on the personal in-scope burden left after basic,
@@ -31,7 +32,7 @@ export interface AssistanceOutcome {
 export function assistanceLayer(ctx: LayerCtx): AssistanceOutcome {
   const p = ctx.pack.assistance;
   const head = { layer: 'assistance', fundCode: p.fundCode, fundName: p.fundName, nationalField: 'maf_pay' as const };
-  const cfg = ctx.category === null ? undefined : p.byCategory[ctx.category];
+  const cfg = ctx.category === null ? undefined : own(p.byCategory, ctx.category);
   const base = poolBase(ctx.pool, p.preSelfPayEntersBase);
   if (cfg === undefined) return { result: zeroResult(head, base, null, 'CATEGORY_NOT_ELIGIBLE'), net: ZERO, start: ZERO, bands: null, limitBefore: null };
 

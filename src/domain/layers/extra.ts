@@ -3,6 +3,7 @@ import { dec, decBands, finishPayment, payOnSegment } from '../bands.js';
 import type { LayerResult } from '../types.js';
 import { appliesTo, poolBase, takeFromPool, type LayerCtx } from './context.js';
 import { makeResult, zeroResult } from './explain.js';
+import { own } from '../own.js';
 import type { ExtraLayerPolicy } from '../../policies/types.js';
 
 /*
@@ -13,7 +14,7 @@ import type { ExtraLayerPolicy } from '../../policies/types.js';
  */
 export function extraLayer(ctx: LayerCtx, p: ExtraLayerPolicy): LayerResult {
   const head = { layer: p.id, fundCode: p.fundCode, fundName: p.fundName, nationalField: 'oth_pay' as const };
-  const paidSoFar = ctx.before.extraPaid[p.id] ?? ZERO;
+  const paidSoFar = own(ctx.before.extraPaid, p.id) ?? ZERO;
   const limitBefore = p.annualLimit === null ? null : nonNeg(dec(p.annualLimit).minus(paidSoFar));
   if (p.effectiveFrom !== null && ctx.date < p.effectiveFrom) return zeroResult(head, ZERO, limitBefore, 'NOT_YET_IN_FORCE');
   if (!appliesTo(p.categories, ctx.category)) return zeroResult(head, ZERO, limitBefore, 'CATEGORY_NOT_ELIGIBLE');
@@ -25,7 +26,7 @@ export function extraLayer(ctx: LayerCtx, p: ExtraLayerPolicy): LayerResult {
   const reasons: string[] = [];
   if (base.greaterThan(0) && base.equals(deductible)) reasons.push('BELOW_DEDUCTIBLE');
   if (pay.capReached) reasons.push('CAP_REACHED');
-  ctx.work.extraPaid = { ...ctx.work.extraPaid, [p.id]: (ctx.work.extraPaid[p.id] ?? ZERO).plus(pay.paid) };
+  ctx.work.extraPaid = { ...ctx.work.extraPaid, [p.id]: (own(ctx.work.extraPaid, p.id) ?? ZERO).plus(pay.paid) };
   takeFromPool(ctx.pool, pay.paid, p.preSelfPayEntersBase);
   return makeResult(head, { base, deductible, bands: applied, paid: pay.paid, limitBefore, reasons });
 }
