@@ -217,3 +217,20 @@ t.test('a stored version whose id is longer than new ones may be still loads: th
   t.equal(preview.statusCode, 200, preview.body.slice(0, 200));
   t.equal((await fresh.call('GET', `/v1/policies/${id}`)).statusCode, 200);
 });
+
+t.test('a limit or year of Infinity (1e400 coerced by the schema) is a 400, not a 500', async (t) => {
+  const cases: Array<[string, 'hospital' | 'ops' | 'admin', string]> = [
+    ['/v1/settlements?limit=', 'ops', '/querystring/limit'],
+    [`/v1/persons/${P.DIBAO}/ledger?year=`, 'ops', '/querystring/year'],
+    ['/v1/audit?limit=', 'admin', '/querystring/limit'],
+  ];
+  for (const [url, as, path] of cases) {
+    for (const v of ['1e400', 'Infinity', '-1e400', '-Infinity']) {
+      const r = await call('GET', `${url}${v}`, { as });
+      t.equal(r.statusCode, 400, `${url}${v}: ${r.body.slice(0, 160)}`);
+      t.match(r.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path }] } });
+    }
+  }
+  t.equal((await call('GET', '/v1/settlements?limit=1e1', { as: 'ops' })).statusCode, 200, 'a finite number in exponent form is still a number');
+  t.equal((await call('GET', '/v1/settlements?limit=1e3', { as: 'ops' })).statusCode, 400, 'and the maximum still holds');
+});

@@ -34,3 +34,36 @@ t.test('every /v1 operation documents 401, 403, 429 and 503, and 415 when it tak
   }
   t.ok(n >= 25, `${n} operations checked`);
 });
+
+t.test('no request body has a number the schema would coerce from a string; query integers are the ones the input guard checks', async (t) => {
+  // Ajv coerces "1e400" to Infinity for an integer and then skips minimum/maximum. The
+  // input guard refuses a non-finite query or path parameter after validation; bodies
+  // are not looked at, which is safe only while no body field is a free number (a
+  // literal such as a hospital level, an enum, cannot be Infinity).
+  const doc = JSON.parse((await readFile(OPENAPI_FILE, 'utf8')).replace(/^[^{]*/, '')) as {
+    paths: Record<string, Record<string, { requestBody?: unknown; parameters?: Array<{ name: string; in: string; schema?: { type?: string } }> }>>;
+    components?: { schemas?: Record<string, unknown> };
+  };
+  const free: string[] = [];
+  const walk = (node: unknown, where: string, seen: Set<string>): void => {
+    if (Array.isArray(node)) return node.forEach((x, i) => walk(x, `${where}/${i}`, seen));
+    if (node === null || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.$ref === 'string') {
+      if (seen.has(o.$ref)) return;
+      seen.add(o.$ref);
+      return walk(doc.components?.schemas?.[o.$ref.split('/').pop()!], `${where}->${o.$ref}`, seen);
+    }
+    if ((o.type === 'integer' || o.type === 'number') && !('const' in o) && !('enum' in o)) free.push(where);
+    for (const [k, v] of Object.entries(o)) walk(v, `${where}/${k}`, seen);
+  };
+  const queryNumbers: string[] = [];
+  for (const [p, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      if (op.requestBody) walk(op.requestBody, `${method.toUpperCase()} ${p}`, new Set());
+      for (const prm of op.parameters ?? []) if (prm.schema?.type === 'integer' || prm.schema?.type === 'number') queryNumbers.push(`${method.toUpperCase()} ${p} ${prm.in} ${prm.name}`);
+    }
+  }
+  t.same(free, [], 'body fields that are free numbers');
+  t.same(queryNumbers.sort(), ['GET /v1/audit query limit', 'GET /v1/persons/{id}/ledger query year', 'GET /v1/settlements query limit'], 'the walk sees numbers where there are some (test/http/input-edges.test.ts sends Infinity to each)');
+});

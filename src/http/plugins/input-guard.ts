@@ -90,12 +90,39 @@ function badStringIn(req: FastifyRequest): BadString | undefined {
   return findBadString(req.params, '/params') ?? findBadString(req.query, '/querystring') ?? findBadString(headers, '/headers') ?? findBadString(req.body, '/body');
 }
 
+/**
+ * The first query or path parameter that the schema's type coercion turned into a number
+ * that is not finite. Ajv coerces the string "1e400" (or "Infinity") to Infinity for an
+ * integer and then skips minimum and maximum, which it checks only for finite numbers: a
+ * `limit` or `year` of Infinity reached PostgreSQL as "Infinity" (22P02, a 500). Only
+ * these two parts are looked at: no body schema has a coercible number (test/http/
+ * openapi.test.ts keeps it so), and a JSON number 1e400 fails the type check.
+ */
+export function findNonFinite(req: Pick<FastifyRequest, 'params' | 'query'>): string | undefined {
+  for (const [part, value] of [['params', req.params], ['querystring', req.query]] as const) {
+    if (value === null || typeof value !== 'object') continue;
+    for (const [k, v] of Object.entries(value)) {
+      const values: unknown[] = Array.isArray(v) ? v : [v];
+      if (values.some((x) => typeof x === 'number' && !Number.isFinite(x))) return `/${part}/${k}`;
+    }
+  }
+  return undefined;
+}
+
 export async function inputGuardPlugin(app: FastifyInstance): Promise<void> {
   // preValidation: after the body is parsed, before the schema, auth scoping and handlers.
   app.addHook('preValidation', async (req) => {
     const bad = badStringIn(req);
     if (bad !== undefined) {
       throw new AppError('VALIDATION_FAILED', `request ${bad.path} ${bad.problem}`, { errors: [{ path: bad.path, message: bad.problem }] });
+    }
+  });
+  // preHandler: after the schema has coerced the query and path parameters.
+  app.addHook('preHandler', async (req) => {
+    const path = findNonFinite(req);
+    if (path !== undefined) {
+      const message = 'must be a finite number';
+      throw new AppError('VALIDATION_FAILED', `request ${path} ${message}`, { errors: [{ path, message }] });
     }
   });
 }
