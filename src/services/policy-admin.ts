@@ -6,6 +6,9 @@ import { DomainError } from '../domain/errors.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { PolicyVersion } from '../http/schemas/policies.js';
 import { loadPack } from '../policies/loader.js';
+import type { PackProblem } from '../policies/semantic.js';
+import type { PolicyPack } from '../policies/types.js';
+import { isCalendarDate, YEAR_MAX, YEAR_MIN } from '../domain/dates.js';
 import { auditEntry, type Actor } from './actor.js';
 import { canonicalJson, sha256 } from './canonical.js';
 import { isUniqueViolation } from './db-errors.js';
@@ -51,13 +54,29 @@ export async function getPolicy(db: Db, id: string): Promise<PolicyVersion & { p
  */
 const ID_MAX = 64;
 
+/**
+ * What a new version must meet beyond loadPack, checked on adding only (see ID_MAX): its
+ * id and version within ID_MAX, and its dates calendar days of 2000–2200, the years every
+ * other date of the API has (the loader itself takes any real day, 0001 to 9999). A
+ * version in force until "9999-12-31" was stored and then could not be answered (a 500
+ * after the commit, and on every later list of versions); an open end is null.
+ */
+function admissionProblems(pack: PolicyPack): PackProblem[] {
+  const problems: PackProblem[] = (['id', 'version'] as const).filter((k) => pack[k].length > ID_MAX).map((k) => ({ path: `/${k}`, problem: `longer than ${ID_MAX} characters` }));
+  const dates: Array<[string, string | null]> = [['/effectiveFrom', pack.effectiveFrom], ['/effectiveTo', pack.effectiveTo]];
+  pack.extraLayers.forEach((l, i) => dates.push([`/extraLayers/${i}/effectiveFrom`, l.effectiveFrom]));
+  for (const [path, d] of dates) {
+    if (d !== null && !isCalendarDate(d)) problems.push({ path, problem: `${d} is not a day of the years ${YEAR_MIN}–${YEAR_MAX}${path === '/effectiveTo' ? ' (an open end is null)' : ''}` });
+  }
+  return problems;
+}
+
 export async function addPolicy(db: Db, policies: PolicyStore, by: Actor, json: unknown): Promise<PolicyVersion> {
   const pack = loadPack(json, 'POST /v1/policies');
-  const tooLong = (['id', 'version'] as const).filter((k) => pack[k].length > ID_MAX);
-  if (tooLong.length > 0) {
-    throw new DomainError('POLICY_INVALID', `policy pack POST /v1/policies: ${tooLong.map((k) => `/${k}`).join(', ')}: longer than ${ID_MAX} characters`, {
-      pack: 'POST /v1/policies', errors: tooLong.map((k) => ({ path: `/${k}`, problem: `longer than ${ID_MAX} characters` })),
-    });
+  const problems = admissionProblems(pack);
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+    throw new DomainError('POLICY_INVALID', `policy pack POST /v1/policies: ${problems[0]!.path}: ${problems[0]!.problem}${more}`, { pack: 'POST /v1/policies', errors: problems });
   }
   const row = {
     id: pack.id, region_code: pack.region, version: pack.version, effective_from: pack.effectiveFrom, effective_to: pack.effectiveTo,

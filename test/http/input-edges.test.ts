@@ -234,3 +234,37 @@ t.test('a limit or year of Infinity (1e400 coerced by the schema) is a 400, not 
   t.equal((await call('GET', '/v1/settlements?limit=1e1', { as: 'ops' })).statusCode, 200, 'a finite number in exponent form is still a number');
   t.equal((await call('GET', '/v1/settlements?limit=1e3', { as: 'ops' })).statusCode, 400, 'and the maximum still holds');
 });
+
+t.test('a new policy version dated outside 2000–2200 is POLICY_INVALID and nothing is stored; one stored before the check still lists', async (t) => {
+  const fresh = await testApp(t);
+  const pack = (await fresh.call('GET', '/v1/policies/wenzhou-2019')).json().pack;
+  const cases: Array<[string, Record<string, unknown>, string]> = [
+    ['far-to', { effectiveFrom: '2030-01-01', effectiveTo: '9999-12-31' }, '/effectiveTo'],
+    ['early-from', { effectiveFrom: '1000-01-01' }, '/effectiveFrom'],
+    ['year-one', { effectiveFrom: '0001-01-01' }, '/effectiveFrom'],
+    ['layer-from', { effectiveFrom: '2030-01-01', extraLayers: [{ ...pack.extraLayers[0], effectiveFrom: '1999-12-31' }] }, '/extraLayers/0/effectiveFrom'],
+  ];
+  for (const [id, change, path] of cases) {
+    const r = await fresh.call('POST', '/v1/policies', { body: { ...pack, id: `w-${id}`, version: id, ...change } });
+    t.equal(r.statusCode, 422, `${id}: ${r.body.slice(0, 200)}`);
+    t.match(r.json(), { code: 'POLICY_INVALID', details: { errors: [{ path }] } });
+    t.equal((await fresh.call('GET', `/v1/policies/w-${id}`)).statusCode, 404, `${id}: not stored`);
+  }
+  t.match((await fresh.call('POST', '/v1/policies', { body: { ...pack, id: 'w-far-to', version: 'far-to', effectiveFrom: '2030-01-01', effectiveTo: '9999-12-31' } })).json().message, /an open end is null/);
+  const audit = await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE action = 'policy.add' AND target_id LIKE 'w-%'`.execute(fresh.db);
+  t.equal(audit.rows[0]!.n, '0', 'no audit row either');
+  const edge = await fresh.call('POST', '/v1/policies', { body: { ...pack, id: 'w-edge', version: 'edge', effectiveFrom: '2030-01-01', effectiveTo: '2200-12-31' } });
+  t.equal(edge.statusCode, 201, 'the last day of 2200 is a day of the range');
+  t.equal(edge.json().effectiveTo, '2200-12-31');
+
+  // A version an older service stored with such a date loads and lists (the loader takes
+  // any real day); before, every list of versions answered 500 from then on.
+  const { insertPolicyVersion } = await import('../../src/db/repositories/reference.js');
+  const stored = { ...pack, id: 'w-stored-9999', version: 'stored-9999', effectiveFrom: '2031-01-01', effectiveTo: '9999-12-31' };
+  t.ok(await insertPolicyVersion(fresh.db, { id: stored.id, region_code: '330300', version: stored.version, effective_from: '2031-01-01', effective_to: '9999-12-31', pack: stored, content_hash: 'x', origin: 'test' }));
+  const list = await fresh.call('GET', '/v1/policies?region=330300');
+  t.equal(list.statusCode, 200, list.body.slice(0, 200));
+  t.ok(list.json().items.some((v: { id: string; effectiveTo: string | null }) => v.id === 'w-stored-9999' && v.effectiveTo === '9999-12-31'));
+  t.equal((await fresh.call('GET', '/v1/policies/w-stored-9999')).statusCode, 200);
+  t.equal((await fresh.call('POST', '/v1/settlements/preview', { body: bill({ personId: P.DIBAO }) })).statusCode, 200, 'settlements go on');
+});

@@ -1,5 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { DateS } from '../../domain/wire-schema.js';
+
+/**
+ * A version's dates as stored. New versions keep to 2000–2200 (policy-admin.ts); one
+ * stored before that check may lie outside, and must still be listed.
+ */
+const StoredDateS = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO date; versions added since 2026-12-03 have years 2000–2200' });
 
 export const PolicyPackBodySchema = Type.Object({}, {
   additionalProperties: true,
@@ -12,8 +17,8 @@ export const PolicyVersionSchema = Type.Object(
     id: Type.String(),
     region: Type.String(),
     version: Type.String(),
-    effectiveFrom: DateS,
-    effectiveTo: Type.Union([DateS, Type.Null()]),
+    effectiveFrom: StoredDateS,
+    effectiveTo: Type.Union([StoredDateS, Type.Null()]),
     contentHash: Type.String(),
     origin: Type.String({ description: 'bundled:<id> or api:<key id>' }),
     loadedAt: Type.String({ format: 'date-time' }),
