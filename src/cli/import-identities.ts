@@ -50,7 +50,7 @@ function progress(label: string): (done: number, total: number) => void {
 
 await withCliDb(async (db) => {
   const text = await readFile(file, 'utf8');
-  const { rows, rowNumbers } = rowsFromCsv(text);
+  const { rows, rowNumbers } = await rowsFromCsv(text);
   console.error(`${file}: ${rows.length} rows, batch ${batchId}, source ${source}`);
   const started = Date.now();
   const report = await importIdentities(db, new PolicyStore(db), cliActor(), { batchId, source, rows, rowNumbers }, { onProgress: progress('inserting') });

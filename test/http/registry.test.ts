@@ -127,6 +127,15 @@ t.test('malformed CSV and a CSV without batch id are 400', async (t) => {
   t.equal((await call('POST', '/v1/identity-imports', { body: `id_card,category,valid_from\n${A},dibao,2024-01-01\n`, headers: h })).statusCode, 400);
 });
 
+t.test('a CSV of more than 200,000 rows is 413 PAYLOAD_TOO_LARGE, as a JSON list of that many is refused, and nothing is written', async (t) => {
+  const h = { 'content-type': 'text/csv' };
+  const rows = Array.from({ length: 200_001 }, () => `${A},dibao,2027-01-01,\n`).join('');
+  const r = await call('POST', '/v1/identity-imports?batchId=too-many&source=civil_affairs', { body: `id_card,category,valid_from,valid_to\n${rows}`, headers: h });
+  t.equal(r.statusCode, 413, r.body.slice(0, 200));
+  t.match(r.json(), { code: 'PAYLOAD_TOO_LARGE', details: { maxRows: 200_000 } });
+  t.equal((await call('GET', '/v1/identity-imports/too-many')).statusCode, 404, 'no batch stored');
+});
+
 t.test('five thousand rows import in one batch', async (t) => {
   const ids = Array.from({ length: 5000 }, (_, i) => `BULK-${i}`);
   // A valid card of its own per person (well away from the numbers addPerson hands out).

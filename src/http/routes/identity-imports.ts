@@ -4,7 +4,7 @@ import { getImport, importIdentities, rowsFromCsv, type ImportInput } from '../.
 import type { SettleDeps } from '../../services/settle.js';
 import { AppError, errorResponses } from '../errors.js';
 import { actorOf } from '../plugins/auth.js';
-import { ImportJsonSchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, type ImportJson } from '../schemas/imports.js';
+import { IMPORT_ROWS_MAX, ImportJsonSchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, type ImportJson } from '../schemas/imports.js';
 
 const tags = ['registry'];
 const security = [{ apiKey: [] }];
@@ -21,6 +21,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
         tags, security,
         summary: 'import an identity list (admin): JSON, or CSV with ?batchId=&source=; all or nothing, idempotent by batch id',
         description:
+          `At most ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows, JSON or CSV (more: 413 PAYLOAD_TOO_LARGE; the CLI \`npm run import:identities\` takes any number). ` +
           'CSV header: id_card,category,valid_from,valid_to (UTF-8). Every row is checked first (ID-card checksum, known category, window order, ' +
           'overlaps with the same person and category); any error refuses the whole batch with 422 IMPORT_REJECTED listing the rows. ' +
           'The same batch id with the same content answers the stored report (200, replayed); with other content 409 IMPORT_BATCH_CONFLICT.',
@@ -34,7 +35,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
       if (typeof req.body === 'string') {
         const { batchId, source } = req.query;
         if (!batchId || !source) throw new AppError('VALIDATION_FAILED', 'a CSV import needs ?batchId= and ?source=', { errors: [{ path: '/querystring', message: 'batchId and source are required with text/csv' }] });
-        input = { batchId, source, ...rowsFromCsv(req.body) };
+        input = { batchId, source, ...(await rowsFromCsv(req.body, { maxRows: IMPORT_ROWS_MAX })) };
       } else {
         const body = req.body as ImportJson;
         input = { batchId: body.batchId, source: body.source, rows: body.rows.map((r) => ({ ...r, validTo: r.validTo ?? null })) };

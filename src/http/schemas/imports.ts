@@ -16,8 +16,11 @@ export const ImportRowSchema = Type.Object(
   strict,
 );
 
+/** Rows of one import through the API, JSON or CSV (the CLI takes any number). */
+export const IMPORT_ROWS_MAX = 200_000;
+
 export const ImportJsonSchema = Type.Object(
-  { batchId: BatchIdS, source: SourceS, rows: Type.Array(ImportRowSchema, { minItems: 1, maxItems: 200_000 }) },
+  { batchId: BatchIdS, source: SourceS, rows: Type.Array(ImportRowSchema, { minItems: 1, maxItems: IMPORT_ROWS_MAX }) },
   { ...strict, $id: 'IdentityImport' },
 );
 export type ImportJson = Static<typeof ImportJsonSchema>;
