@@ -1,4 +1,5 @@
 import { Money, sum } from '../domain/money.js';
+import { own } from '../domain/own.js';
 import type { SettlementWire } from '../domain/wire.js';
 import { toDaxie } from './daxie.js';
 import { maskIdNumber, maskName } from './mask.js';
@@ -105,7 +106,7 @@ export function slipFromSettlement(src: SlipSource): SlipData {
     hospital: { name: hospital.name, code: hospital.code },
     settlement: { id: record.id, number: record.id, settledAt: beijingTime(record.createdAt) },
     patient: { name: maskName(person.name), idNumber: maskIdNumber(person.idCard) },
-    categoryLabel: used === null ? ORDINARY : (CATEGORY_LABELS[used] ?? used),
+    categoryLabel: used === null ? ORDINARY : (own(CATEGORY_LABELS, used) ?? used),
     visitTypeLabel: VISIT_TYPE_LABELS[record.visitType] ?? record.visitType,
     admissionDate: record.admissionDate,
     dischargeDate: record.dischargeDate,
