@@ -23,7 +23,8 @@ function packName(json: unknown, origin: string): string {
   return typeof id === 'string' ? `${id} (${origin})` : origin;
 }
 
-function fail(name: string, origin: string, errors: PackProblem[]): never {
+/** Refuses a pack: one POLICY_INVALID naming the pack and its first problem, every problem in details.errors. */
+export function fail(name: string, origin: string, errors: PackProblem[]): never {
   const first = errors[0]!;
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
   throw new DomainError('POLICY_INVALID', `policy pack ${name}: ${first.path || '/'}: ${first.problem}${more}`, { pack: name, origin, errors });

@@ -68,10 +68,15 @@ function isRealDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-function checkDates(pack: PolicyPack, out: PackProblem[]): void {
+/** Every date of a pack with its JSON path (null: none, an open end or no start of its own). */
+export function packDates(pack: PolicyPack): Array<[string, string | null]> {
   const dates: Array<[string, string | null]> = [['/effectiveFrom', pack.effectiveFrom], ['/effectiveTo', pack.effectiveTo]];
   pack.extraLayers.forEach((l, i) => dates.push([`/extraLayers/${i}/effectiveFrom`, l.effectiveFrom]));
-  for (const [path, d] of dates) if (d !== null && !isRealDate(d)) out.push({ path, problem: `not a calendar date: ${d}` });
+  return dates;
+}
+
+function checkDates(pack: PolicyPack, out: PackProblem[]): void {
+  for (const [path, d] of packDates(pack)) if (d !== null && !isRealDate(d)) out.push({ path, problem: `not a calendar date: ${d}` });
   if (pack.effectiveTo !== null && pack.effectiveTo < pack.effectiveFrom) {
     out.push({ path: '/effectiveTo', problem: `effective range is inverted (${pack.effectiveFrom} .. ${pack.effectiveTo})` });
   }

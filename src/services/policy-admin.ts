@@ -2,11 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
 import { insertPolicyVersion } from '../db/repositories/reference.js';
-import { DomainError } from '../domain/errors.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { PolicyVersion } from '../http/schemas/policies.js';
-import { loadPack } from '../policies/loader.js';
-import type { PackProblem } from '../policies/semantic.js';
+import { fail, loadPack } from '../policies/loader.js';
+import { packDates, type PackProblem } from '../policies/semantic.js';
 import type { PolicyPack } from '../policies/types.js';
 import { isCalendarDate, YEAR_MAX, YEAR_MIN } from '../domain/dates.js';
 import { auditEntry, type Actor } from './actor.js';
@@ -63,9 +62,7 @@ const ID_MAX = 64;
  */
 function admissionProblems(pack: PolicyPack): PackProblem[] {
   const problems: PackProblem[] = (['id', 'version'] as const).filter((k) => pack[k].length > ID_MAX).map((k) => ({ path: `/${k}`, problem: `longer than ${ID_MAX} characters` }));
-  const dates: Array<[string, string | null]> = [['/effectiveFrom', pack.effectiveFrom], ['/effectiveTo', pack.effectiveTo]];
-  pack.extraLayers.forEach((l, i) => dates.push([`/extraLayers/${i}/effectiveFrom`, l.effectiveFrom]));
-  for (const [path, d] of dates) {
+  for (const [path, d] of packDates(pack)) {
     if (d !== null && !isCalendarDate(d)) problems.push({ path, problem: `${d} is not a day of the years ${YEAR_MIN}–${YEAR_MAX}${path === '/effectiveTo' ? ' (an open end is null)' : ''}` });
   }
   return problems;
@@ -74,10 +71,7 @@ function admissionProblems(pack: PolicyPack): PackProblem[] {
 export async function addPolicy(db: Db, policies: PolicyStore, by: Actor, json: unknown): Promise<PolicyVersion> {
   const pack = loadPack(json, 'POST /v1/policies');
   const problems = admissionProblems(pack);
-  if (problems.length > 0) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    throw new DomainError('POLICY_INVALID', `policy pack POST /v1/policies: ${problems[0]!.path}: ${problems[0]!.problem}${more}`, { pack: 'POST /v1/policies', errors: problems });
-  }
+  if (problems.length > 0) fail('POST /v1/policies', 'POST /v1/policies', problems);
   const row = {
     id: pack.id, region_code: pack.region, version: pack.version, effective_from: pack.effectiveFrom, effective_to: pack.effectiveTo,
     pack: json, content_hash: sha256(canonicalJson(json)), origin: `api:${by.keyId ?? by.actor}`,
