@@ -57,3 +57,41 @@ t.test('malformed CSV is MALFORMED_CSV wherever the fault lies, never a hang', a
   t.match(await rowsFromCsv('foo,bar\n1,2\n').then(() => null, (e: unknown) => e), { code: 'MALFORMED_CSV', details: { missing: ['idCard', 'category', 'validFrom'] } });
   t.match(await rowsFromCsv(HEADER).then(() => null, (e: unknown) => e), { code: 'MALFORMED_CSV', message: /no data rows/ });
 });
+
+t.test('CR-only line ends and 4-byte characters at every offset parse as the same rows; the cap stops a long CR-only list early', async (t) => {
+  const n = 20_000;
+  const lf = HEADER + Array.from({ length: n }, (_, i) => row(i)).join('');
+  const cr = lf.replaceAll('\n', '\r');
+  const fromLf = await rowsFromCsv(lf);
+  let crTurns = 0;
+  let crParsing = true;
+  const crSpin = (async () => {
+    while (crParsing) {
+      await tick();
+      crTurns++;
+    }
+  })();
+  const fromCr = await rowsFromCsv(cr);
+  crParsing = false;
+  await crSpin;
+  t.ok(crTurns >= 4, `a file without a single line feed is parsed in slices too (${crTurns} turns of the loop)`);
+  t.same(fromCr.rows, fromLf.rows, 'the same rows whatever the line ends');
+  t.equal(fromCr.rows.length, n);
+  // Shifted by one character at a time, some cut falls inside each 😀 pair at least once.
+  for (let pad = 1; pad <= 3; pad++) t.same((await rowsFromCsv(' '.repeat(pad) + lf.slice(0, 200_000) + '\n')).rows.slice(0, 3), fromLf.rows.slice(0, 3), `shifted by ${pad}`);
+
+  let turns = 0;
+  let parsing = true;
+  const spin = (async () => {
+    while (parsing) {
+      await tick();
+      turns++;
+    }
+  })();
+  const big = HEADER.replace('\n', '\r') + Array.from({ length: 100_000 }, (_, i) => row(i % 10_000)).join('').replaceAll('\n', '\r');
+  const err = await rowsFromCsv(big, { maxRows: 1_000 }).then(() => null, (e: unknown) => e);
+  parsing = false;
+  await spin;
+  t.match(err, { code: 'PAYLOAD_TOO_LARGE' });
+  t.ok(turns < 50, `stopped after a few slices of ${Math.ceil(big.length / 32_768)} (${turns} turns of the loop)`);
+});
