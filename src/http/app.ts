@@ -52,6 +52,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId,
     requestIdHeader: false,
     bodyLimit: 5 * 1024 * 1024,
+    // Fastify leaves Node's request timeout off; the headers have Node's 60 s at most and
+    // the whole request REQUEST_TIMEOUT_SECONDS, checked every second (Node: every 30 s).
+    requestTimeout: opts.config.REQUEST_TIMEOUT_SECONDS * 1000,
+    http: { headersTimeout: Math.min(60_000, opts.config.REQUEST_TIMEOUT_SECONDS * 1000), connectionsCheckingInterval: 1000 },
     frameworkErrors,
     clientErrorHandler: clientErrors,
     // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.

@@ -268,3 +268,27 @@ t.test('a new policy version dated outside 2000–2200 is POLICY_INVALID and not
   t.equal((await fresh.call('GET', '/v1/policies/w-stored-9999')).statusCode, 200);
   t.equal((await fresh.call('POST', '/v1/settlements/preview', { body: bill({ personId: P.DIBAO }) })).statusCode, 200, 'settlements go on');
 });
+
+t.test('a request whose body never arrives whole is answered 408 after REQUEST_TIMEOUT_SECONDS, nothing written', async (t) => {
+  const slow = await testApp(t, { config: { REQUEST_TIMEOUT_SECONDS: 1 } });
+  const address = await slow.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = new URL(address);
+  const body = JSON.stringify(bill({ personId: P.ORD, visitNo: 'V-STALLED' }));
+  const started = performance.now();
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      // Headers and half the body: the client stalls with the rest unsent and the socket open.
+      socket.write(`POST /v1/settlements HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${slow.apiKey}\r\nIdempotency-Key: stalled-1\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, body.length >> 1)}`);
+    });
+    let received = '';
+    socket.on('data', (d) => (received += d.toString('utf8')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+  const waited = performance.now() - started;
+  t.match(text, /^HTTP\/1\.1 408 /);
+  t.same(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)), { code: 'REQUEST_TIMEOUT', message: 'the request was not received in time', details: {} });
+  t.ok(waited >= 1000 && waited < 10_000, `answered after the timeout, not never (${Math.round(waited)} ms)`);
+  t.same(await writtenForKey(slow.db, 'stalled-1'), { keys: 0, settlements: 0 }, 'nothing written');
+});
