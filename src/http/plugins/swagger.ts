@@ -27,5 +27,21 @@ export async function swaggerPlugin(app: FastifyInstance, opts: { ui: boolean })
       },
     },
   });
-  if (opts.ui) await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.ui) {
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiHooks: {
+        // @fastify/swagger-ui (6.1) sends /docs/static/index.html to /docs/, but with a query
+        // string it sent it to itself, for ever: such a request goes to /docs/ here, query kept.
+        onRequest: (req, reply, done) => {
+          const q = req.url.indexOf('?');
+          if (q >= 0 && req.url.slice(0, q) === '/docs/static/index.html') {
+            void reply.redirect(`/docs/${req.url.slice(q)}`);
+            return;
+          }
+          done();
+        },
+      },
+    });
+  }
 }
