@@ -110,6 +110,13 @@ t.test('an ordinary insured person and an unknown category', async (t) => {
   t.equal(slipFromSettlement(src).categoryLabel, '普通参保人员');
   src.record.settlement = { ...src.record.settlement, identity: { ...src.record.settlement.identity, used: 'wz_special' } };
   t.equal(slipFromSettlement(src).categoryLabel, 'wz_special');
+  // A pack may name a category like an Object.prototype member: its code prints, as for any unlabelled one.
+  for (const used of ['constructor', 'toString', 'valueOf', '__proto__', 'hasOwnProperty']) {
+    src.record.settlement = { ...src.record.settlement, identity: { ...src.record.settlement.identity, used } };
+    const d = slipFromSettlement(src);
+    t.equal(d.categoryLabel, used);
+    t.ok(renderSlipHtml(d).includes(used) && renderSlipText(d, 48).includes(used), `${used}: the HTML and text slips print it`);
+  }
 });
 
 t.test('times print in Beijing time', async (t) => {
