@@ -37,6 +37,8 @@ export function jsonDiff(left: unknown, right: unknown, path = '', out: FieldDif
   const l = left as Record<string, unknown>;
   const r = right as Record<string, unknown>;
   const keys = Array.isArray(left) ? [...Array(Math.max((left as unknown[]).length, (right as unknown[]).length)).keys()].map(String) : [...new Set([...Object.keys(l), ...Object.keys(r)])].sort();
-  for (const k of keys) jsonDiff(l[k], r[k], `${path}/${k}`, out, max);
+  // Own members only: a key one side lacks is absent there, never what Object.prototype
+  // has under that name (constructor, toString, __proto__).
+  for (const k of keys) jsonDiff(Object.hasOwn(l, k) ? l[k] : undefined, Object.hasOwn(r, k) ? r[k] : undefined, `${path}/${k}`, out, max);
   return out;
 }
