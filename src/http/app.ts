@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { clientErrors, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { AppError } from './errors.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
+import { buildValidator } from './validation.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { calendarDateFormat } from './schemas/common.js';
@@ -59,7 +60,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     frameworkErrors,
     clientErrorHandler: clientErrors,
     // Unknown fields are refused, not silently dropped: a typo in a bill must not pass.
+    // Query strings and path parameters are text, coerced to their declared types; bodies
+    // are not coerced at all (see buildValidator).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false }, plugins: [calendarDateFormat] },
+    schemaController: { compilersFactory: { buildValidator: buildValidator() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onSend', async (req, reply) => {

@@ -292,3 +292,30 @@ t.test('a request whose body never arrives whole is answered 408 after REQUEST_T
   t.ok(waited >= 1000 && waited < 10_000, `answered after the timeout, not never (${Math.round(waited)} ms)`);
   t.same(await writtenForKey(slow.db, 'stalled-1'), { keys: 0, settlements: 0 }, 'nothing written');
 });
+
+t.test('a JSON body is taken as typed: no value is converted to the type its field wants', async (t) => {
+  const base = bill({ personId: P.ORD, visitNo: 'V-TYPED' });
+  const wrong: Array<[string, unknown]> = [
+    ['/referral', { ...base, referral: 'false' }],
+    ['/referral', { ...base, referral: 0 }],
+    ['/lines', { ...base, lines: base.lines[0] }],
+    ['/visitNo', { ...base, visitNo: ['V-TYPED'] }],
+    ['/hospitalCode', { ...base, hospitalCode: 12345 }],
+  ];
+  for (const [field, body] of wrong) {
+    const r = await call('POST', '/v1/settlements', { body, key: `typed-${field}` });
+    t.equal(r.statusCode, 400, `${field}: ${r.body.slice(0, 160)}`);
+    t.equal(r.json().code, 'VALIDATION_FAILED');
+    t.match(r.json().details.errors[0].path, field, 'the field is named');
+    t.same(await writtenForKey(db, `typed-${field}`), { keys: 0, settlements: 0 }, `${field}: nothing written`);
+  }
+  const level = await call('POST', '/v1/hospitals', { body: { code: 'WZ-TYPED', name: '类型医院', level: '2', regionCode: '330300', designatedFrom: '2015-01-01' } });
+  t.equal(level.statusCode, 400, 'a level sent as text');
+  const reason = await call('POST', '/v1/settlements/00000000-0000-4000-8000-000000000000/reversal', { body: { reason: ['typo'] } });
+  t.equal(reason.statusCode, 400, 'a reason sent as an array');
+  t.equal((await call('POST', '/v1/settlements', { body: base, key: 'typed-ok' })).statusCode, 201, 'the same bill with its own types settles');
+  // Query strings are text: their numbers are still read as numbers.
+  const page = await call('GET', '/v1/settlements?limit=1');
+  t.equal(page.statusCode, 200);
+  t.equal(page.json().items.length, 1);
+});
