@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
 import { parse, type Parser } from 'csv-parse';
 import type { Db } from '../db/database.js';
 import { insertAudit } from '../db/repositories/audit.js';
@@ -7,11 +8,12 @@ import { own } from '../domain/own.js';
 import { AppError } from '../http/errors.js';
 import type { ImportReport } from '../http/schemas/imports.js';
 import { auditEntry, type Actor } from './actor.js';
-import { canonicalJson, sha256 } from './canonical.js';
+import { canonicalJson } from './canonical.js';
 import { normaliseIdCard } from './id-card.js';
-import { planImport, type ImportPlan, type ImportRow, type StoredWindow } from './identity-plan.js';
+import { planImportInTurns, type ImportPlan, type ImportRow, type StoredWindow } from './identity-plan.js';
 import { addDays } from './dates.js';
 import type { PolicyStore } from './policies.js';
+import { turnsEvery } from './turns.js';
 
 /*
  * Identity imports from civil-affairs and rural-revitalisation lists: all or nothing in
@@ -127,8 +129,34 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
   };
 }
 
-export const normaliseRows = (rows: Array<{ idCard: string; category: string; validFrom: string; validTo?: string | null }>): ImportRow[] =>
-  rows.map((r) => ({ idCard: normaliseIdCard(r.idCard), category: r.category.trim(), validFrom: r.validFrom, validTo: r.validTo ?? null }));
+type RawRow = { idCard: string; category: string; validFrom: string; validTo?: string | null };
+
+const normaliseRow = (r: RawRow): ImportRow => ({ idCard: normaliseIdCard(r.idCard), category: r.category.trim(), validFrom: r.validFrom, validTo: r.validTo ?? null });
+
+/** Rows between two points where the import's own work may let the event loop turn. */
+const STEP = 1024;
+
+async function normaliseRows(rows: readonly RawRow[], turn: () => Promise<void>): Promise<ImportRow[]> {
+  const out: ImportRow[] = [];
+  for (let i = 0; i < rows.length; i += STEP) {
+    for (const r of rows.slice(i, i + STEP)) out.push(normaliseRow(r));
+    await turn();
+  }
+  return out;
+}
+
+/**
+ * The import's content hash: SHA-256 of canonicalJson({ source, rows }), the same bytes
+ * hashed a slice of rows at a time (stored hashes of earlier imports stay comparable).
+ */
+export async function importContentHash(source: string, rows: readonly ImportRow[], turn: () => Promise<void>): Promise<string> {
+  const hash = createHash('sha256').update('{"rows":[');
+  for (let i = 0; i < rows.length; i += STEP) {
+    hash.update((i > 0 ? ',' : '') + rows.slice(i, i + STEP).map(canonicalJson).join(','));
+    await turn();
+  }
+  return hash.update(`],"source":${JSON.stringify(source)}}`).digest('hex');
+}
 
 function storedReport(batchId: string, hash: string, stored: { content_hash: string; report: unknown; created_at: Date }): ImportReport {
   if (stored.content_hash !== hash) {
@@ -142,8 +170,11 @@ export async function knownCategories(policies: PolicyStore): Promise<Set<string
 }
 
 export async function importIdentities(db: Db, policies: PolicyStore, by: Actor, input: ImportInput, opts: ImportOptions = {}): Promise<ImportReport> {
-  const rows = normaliseRows(input.rows);
-  const hash = sha256(canonicalJson({ source: input.source, rows }));
+  // A list of 200,000 rows takes about a second to check, hash and plan: other requests
+  // (settlements) are served between slices of that work.
+  const turn = turnsEvery();
+  const rows = await normaliseRows(input.rows, turn);
+  const hash = await importContentHash(input.source, rows, turn);
   const seen = await findImport(db, input.batchId);
   if (seen) return storedReport(input.batchId, hash, seen);
   const known = await knownCategories(policies);
@@ -157,7 +188,7 @@ export async function importIdentities(db: Db, policies: PolicyStore, by: Actor,
     const byCard = new Map<string, string[]>();
     for (const p of persons) byCard.set(p.id_card, [...(byCard.get(p.id_card) ?? []), p.id]);
     const stored = await windowsOf(trx, [...new Set(persons.map((p) => p.id))]);
-    const plan = planImport(rows, known, byCard, stored, input.rowNumbers);
+    const plan = await planImportInTurns(turn, rows, known, byCard, stored, input.rowNumbers);
     if (plan.errors.length > 0) {
       throw new AppError('IMPORT_REJECTED', `batch ${input.batchId}: ${plan.errors.length} of ${rows.length} rows refused; nothing was imported`, {
         batchId: input.batchId, rows: rows.length, errorCount: plan.errors.length, errors: plan.errors.slice(0, MAX_ERRORS),

@@ -63,39 +63,72 @@ function rowProblem(r: ImportRow, known: ReadonlySet<string>): Omit<RowError, 'r
   return null;
 }
 
-export function planImport(
+type PlanArgs = [
   rows: readonly ImportRow[],
   known: ReadonlySet<string>,
   personsByIdCard: ReadonlyMap<string, string[]>,
   stored: readonly StoredWindow[],
   /** The number each row is reported by (CSV line numbers); default its 1-based position. */
   rowNumbers?: readonly number[],
-): ImportPlan {
+];
+
+export function planImport(...args: PlanArgs): ImportPlan {
+  const steps = planning(...args);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** planImport, letting the event loop turn while it works (see turnsEvery): the same plan. */
+export async function planImportInTurns(turn: () => Promise<void>, ...args: PlanArgs): Promise<ImportPlan> {
+  const steps = planning(...args);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await turn();
+  }
+}
+
+/** Rows (or groups) between two points where the planning may pause. */
+const STEP = 1024;
+
+/** The plan, pausing (yield) every STEP rows and groups; planImport and planImportInTurns drive it. */
+function* planning(...[rows, known, personsByIdCard, stored, rowNumbers]: PlanArgs): Generator<void, ImportPlan> {
   const plan: ImportPlan = { errors: [], inserts: [], closes: [], unchanged: 0 };
   const groups = new Map<string, Array<{ row: number; personId: string; r: ImportRow }>>();
-  rows.forEach((r, i) => {
+  for (const [i, r] of rows.entries()) {
+    if (i % STEP === STEP - 1) yield;
     const row = rowNumbers?.[i] ?? i + 1;
     const p = rowProblem(r, known);
-    if (p) return void plan.errors.push({ row, ...p });
+    if (p) {
+      plan.errors.push({ row, ...p });
+      continue;
+    }
     const persons = personsByIdCard.get(r.idCard) ?? [];
     if (persons.length !== 1) {
-      return void plan.errors.push({
+      plan.errors.push({
         row, field: 'idCard', code: persons.length === 0 ? 'UNKNOWN_PERSON' : 'AMBIGUOUS_PERSON',
         message: persons.length === 0 ? 'no insured person has this ID-card number' : `${persons.length} insured persons share this ID-card number`,
       });
+      continue;
     }
     const key = `${persons[0]}\u0000${r.category}`;
     const g = groups.get(key) ?? [];
     g.push({ row, personId: persons[0]!, r });
     groups.set(key, g);
-  });
+  }
 
   const byGroup = new Map<string, StoredWindow[]>();
   for (const w of stored) {
     const key = `${w.personId}\u0000${w.category}`;
-    byGroup.set(key, [...(byGroup.get(key) ?? []), { ...w }]);
+    const ws = byGroup.get(key);
+    if (ws) ws.push({ ...w });
+    else byGroup.set(key, [{ ...w }]);
   }
+  let n = 0;
   for (const [key, items] of groups) {
+    if (++n % STEP === 0) yield;
     items.sort((a, b) => (a.r.validFrom < b.r.validFrom ? -1 : a.r.validFrom > b.r.validFrom ? 1 : a.row - b.row));
     const windows = byGroup.get(key) ?? [];
     let prev: (typeof items)[number] | undefined;

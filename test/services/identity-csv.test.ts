@@ -1,12 +1,16 @@
 import t from 'tap';
 import { setImmediate as tick } from 'node:timers/promises';
-import { rowsFromCsv } from '../../src/services/identity-import.js';
+import { importContentHash, rowsFromCsv } from '../../src/services/identity-import.js';
+import { canonicalJson, sha256 } from '../../src/services/canonical.js';
+import type { ImportRow } from '../../src/services/identity-plan.js';
+import { turnsEvery } from '../../src/services/turns.js';
 import { AppError } from '../../src/http/errors.js';
 
 /*
  * rowsFromCsv parses a slice at a time and lets the event loop turn between slices (a
  * 500,000-row upload once held every request of the service for seconds), with the
  * same rows and row numbers as one pass would give, and stops at the API's row cap.
+ * The import's content hash is made in slices too.
  */
 
 const HEADER = 'id_card,category,valid_from,valid_to,note\n';
@@ -82,4 +86,17 @@ t.test('CR-only line ends and 4-byte characters at every offset parse as the sam
   const { value: err, turns } = await withTurns(() => rowsFromCsv(big, { maxRows: 1_000 }).then(() => null, (e: unknown) => e));
   t.match(err, { code: 'PAYLOAD_TOO_LARGE' });
   t.ok(turns < 50, `stopped after a few slices of ${Math.ceil(big.length / 32_768)} (${turns} turns of the loop)`);
+});
+
+t.test('the content hash of an import is canonicalJson({ source, rows }) hashed, made a slice at a time with the loop turning', async (t) => {
+  const make = (n: number): ImportRow[] =>
+    Array.from({ length: n }, (_, i) => ({ idCard: `11010519491231${String(i).padStart(4, '0')}`, category: i % 7 === 0 ? '特困"\\u2028' : 'dibao', validFrom: '2024-01-01', validTo: i % 2 ? null : '2024-12-31' }));
+  for (const n of [1, 1023, 1024, 1025, 5_000]) {
+    const rows = make(n);
+    t.equal(await importContentHash('civil_affairs', rows, async () => {}), sha256(canonicalJson({ source: 'civil_affairs', rows })), `${n} rows`);
+  }
+  const rows = make(60_000);
+  const { value, turns } = await withTurns(() => importContentHash('rural_revitalisation', rows, turnsEvery(0)));
+  t.equal(value, sha256(canonicalJson({ source: 'rural_revitalisation', rows })));
+  t.ok(turns >= 50, `other work ran between slices (${turns} turns of the loop)`);
 });

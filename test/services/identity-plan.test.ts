@@ -1,6 +1,6 @@
 import t from 'tap';
 import { idCardProblem } from '../../src/services/id-card.js';
-import { planImport, type ImportRow, type StoredWindow } from '../../src/services/identity-plan.js';
+import { planImport, planImportInTurns, type ImportRow, type StoredWindow } from '../../src/services/identity-plan.js';
 
 const A = '330302198505051236';
 const B = '33030219750101007X';
@@ -67,4 +67,26 @@ t.test('dates outside the years the engine and the JSON schema accept are refuse
   t.same(plan.errors.map((e) => [e.row, e.code, e.field]), [[1, 'ROW_INVALID', 'validFrom'], [2, 'ROW_INVALID', 'validFrom'], [3, 'ROW_INVALID', 'validTo']]);
   t.match(plan.errors[0]!.message, /years 2000–2200/);
   t.same(plan.inserts, [{ personId: 'PB', category: 'dibao', validFrom: '2000-01-01', validTo: '2200-12-31' }], 'the edges of the range are fine');
+});
+
+t.test('planImportInTurns: the same plan as planImport, pausing between slices of rows and of groups', async (t) => {
+  // 5,000 persons, each with a row that opens a window, one that repeats a stored one, a few in error.
+  const cards = Array.from({ length: 5_000 }, (_, i) => {
+    const body = `3303021985${String(101 + (i % 28)).padStart(4, '0')}${String(i % 1000).padStart(3, '0')}`.slice(0, 17);
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    return body + '10X98765432'[[...body].reduce((a, c, k) => a + Number(c) * w[k]!, 0) % 11];
+  });
+  const unique = [...new Set(cards)];
+  const byCard = new Map(unique.map((c, i) => [c, [`P${i}`]]));
+  const stored: StoredWindow[] = unique.map((_, i) => ({ id: String(i), personId: `P${i}`, category: 'tekun', validFrom: '2020-01-01', validTo: null }));
+  const rows: ImportRow[] = unique.flatMap((c, i) => [
+    row({ idCard: c, validFrom: '2024-01-01' }),
+    row({ idCard: c, category: 'tekun', validFrom: i % 3 === 0 ? '2024-07-01' : '2020-01-01' }),
+    ...(i % 500 === 0 ? [row({ idCard: c, category: 'nope' })] : []),
+  ]);
+  let turns = 0;
+  const inTurns = await planImportInTurns(async () => void turns++, rows, known, byCard, stored);
+  t.same(inTurns, planImport(rows, known, byCard, stored), 'the same plan');
+  t.ok(inTurns.inserts.length > 0 && inTurns.closes.length > 0 && inTurns.unchanged > 0 && inTurns.errors.length > 0, 'of every kind');
+  t.ok(turns >= Math.floor(rows.length / 1024) + Math.floor(unique.length * 2 / 1024), `paused between slices (${turns} pauses for ${rows.length} rows)`);
 });
