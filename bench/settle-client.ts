@@ -15,6 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sampleRequest } from '../src/services/demo.js';
 import { pausesIn } from './pauses.js';
 
@@ -52,6 +53,8 @@ export interface RunResult {
   /** Stretches of more than PAUSE_MS in which no request was answered, and the longest. */
   pauses: number;
   longestPause: number;
+  /** The longest this process's event loop was late during the level, ms (a stall of the load generator itself). */
+  loopDelayMaxMs: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -208,6 +211,8 @@ async function run(m: RunMessage): Promise<RunResult> {
     } else if (next) next(c);
     else idle.push(c);
   };
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   // BENCH_TRACE=dir: one line per request (sent at, ms after the level began; latency; status;
@@ -254,6 +259,7 @@ async function run(m: RunMessage): Promise<RunResult> {
   }
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  loop.disable();
   for (const c of all) c.close();
   if (trace) {
     mkdirSync(process.env.BENCH_TRACE!, { recursive: true });
@@ -265,7 +271,7 @@ async function run(m: RunMessage): Promise<RunResult> {
     type: 'result', connections: m.connections, settled: latencies.length, errors, firstError, elapsed,
     p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     clientCpuMs: (cpu.user + cpu.system) / 1000,
-    pauses, longestPause: longest,
+    pauses, longestPause: longest, loopDelayMaxMs: loop.max / 1e6,
   };
 }
 

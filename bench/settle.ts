@@ -35,7 +35,10 @@
  * settlement slower than the one before until statistics exist.
  *
  * Each level prints its pauses too: stretches of more than 40 ms without a single answer
- * (bench/pauses.ts), and the longest gap between two answers.
+ * (bench/pauses.ts), and the longest gap between two answers; and how late each process's
+ * event loop ran at most (monitorEventLoopDelay, 10 ms resolution), the service's and the
+ * load generator's, so that a pause can be told apart: one of them blocked (a garbage
+ * collection, long synchronous work) or both waiting on something else.
  *
  * BENCH_CONNECTIONS=8,32  BENCH_SECONDS=20  BENCH_WARMUP_SECONDS=3  DB_POOL_MAX=6
  * BENCH_RATES=1000 (open-loop levels after the closed-loop ones: requests sent at that
@@ -55,6 +58,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import pg from 'pg';
 import pino from 'pino';
@@ -249,8 +253,11 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const pg0 = postgresCpuSeconds(pgDataDir);
   const io0 = await bufferTraffic(db);
   const wal0 = await walPosition(db);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
+  loop.disable();
   const pg1 = postgresCpuSeconds(pgDataDir);
   const times1 = cpuTimes();
   const steal = times0 && times1 && times1.total > times0.total ? ` | steal ${((100 * (times1.steal - times0.steal)) / (times1.total - times0.total)).toFixed(1)}%` : '';
@@ -267,7 +274,10 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
     `      CPU ms per settlement: service ${per(serviceMs)} (${Math.round((100 * cpu.system) / 1000 / serviceMs)}% kernel), PostgreSQL ${pgMs === null ? 'n/a' : per(pgMs)}, load generator ${per(r.clientCpuMs)}` +
       ` | load average before ${loadBefore}, after ${load()}${steal}`,
   );
-  console.log(`      pauses (no answer for over ${PAUSE_MS} ms): ${r.pauses}, the longest gap between answers ${r.longestPause.toFixed(1)} ms`);
+  console.log(
+    `      pauses (no answer for over ${PAUSE_MS} ms): ${r.pauses}, the longest gap between answers ${r.longestPause.toFixed(1)} ms` +
+      ` | event loop late at most: service ${(loop.max / 1e6).toFixed(1)} ms, load generator ${r.loopDelayMaxMs.toFixed(1)} ms`,
+  );
   if (pgMs !== null && r.settled > 0) {
     // What the CPU per settlement allows when every core does nothing else: the rate is
     // CPU-bound once this is near the measured one.
