@@ -6,7 +6,7 @@ import { syntheticIdCard } from '../../src/services/id-card.js';
 
 /** Hospitals with history, persons, identity imports (JSON and CSV), policy versions. */
 const ctx = await testApp(t);
-const { call, db } = ctx;
+const { call, db, app, keyFor } = ctx;
 const A = '330302198505051236';
 const B = '33030219750101007X';
 
@@ -127,13 +127,36 @@ t.test('malformed CSV and a CSV without batch id are 400', async (t) => {
   t.equal((await call('POST', '/v1/identity-imports', { body: `id_card,category,valid_from\n${A},dibao,2024-01-01\n`, headers: h })).statusCode, 400);
 });
 
-t.test('a CSV of more than 200,000 rows is 413 PAYLOAD_TOO_LARGE, as a JSON list of that many is refused, and nothing is written', async (t) => {
+t.test('a list of more than 200,000 rows is 413 PAYLOAD_TOO_LARGE, as CSV or as JSON, and nothing is written', async (t) => {
   const h = { 'content-type': 'text/csv' };
   const rows = Array.from({ length: 200_001 }, () => `${A},dibao,2027-01-01,\n`).join('');
   const r = await call('POST', '/v1/identity-imports?batchId=too-many&source=civil_affairs', { body: `id_card,category,valid_from,valid_to\n${rows}`, headers: h });
   t.equal(r.statusCode, 413, r.body.slice(0, 200));
   t.match(r.json(), { code: 'PAYLOAD_TOO_LARGE', details: { maxRows: 200_000 } });
   t.equal((await call('GET', '/v1/identity-imports/too-many')).statusCode, 404, 'no batch stored');
+  const json = { batchId: 'too-many-json', source: 'civil_affairs', rows: Array.from({ length: 200_001 }, () => ({ idCard: A, category: 'dibao', validFrom: '2027-01-01' })) };
+  const j = await call('POST', '/v1/identity-imports', { body: json });
+  t.equal(j.statusCode, 413, j.body.slice(0, 200));
+  t.match(j.json(), { code: 'PAYLOAD_TOO_LARGE', message: /more than 200,000 rows/, details: { maxRows: 200_000 } });
+  t.equal((await call('GET', '/v1/identity-imports/too-many-json')).statusCode, 404, 'no batch stored');
+  json.rows[0] = { idCard: A, category: 'dibao', validFrom: 'soon' };
+  t.equal((await call('POST', '/v1/identity-imports', { body: { ...json, rows: json.rows.slice(0, 10) } })).json().code, 'VALIDATION_FAILED', 'any other refused body stays 400');
+});
+
+t.test('an import is JSON or CSV: any other body, or none, is 415 and writes nothing', async (t) => {
+  const csv = `id_card,category,valid_from,valid_to\n${A},dibao,2027-01-01,\n`;
+  const plain = await call('POST', '/v1/identity-imports?batchId=as-text&source=civil_affairs', { body: csv, headers: { 'content-type': 'text/plain' } });
+  t.equal(plain.statusCode, 415, plain.body.slice(0, 200));
+  t.match(plain.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', details: { contentType: 'text/plain' } });
+  t.equal((await call('GET', '/v1/identity-imports/as-text')).statusCode, 404, 'no batch stored');
+  const key = await keyFor('admin');
+  for (const headers of [{}, { 'content-length': '0' }]) {
+    const none = await app.inject({ method: 'POST', url: '/v1/identity-imports?batchId=no-body&source=civil_affairs', headers: { authorization: `Bearer ${key}`, ...headers } });
+    t.equal(none.statusCode, 415, none.body.slice(0, 200));
+    t.equal(none.json().code, 'UNSUPPORTED_MEDIA_TYPE');
+  }
+  const upper = await call('POST', '/v1/identity-imports?batchId=as-csv&source=civil_affairs', { body: csv, headers: { 'content-type': 'Text/CSV; charset=utf-8' } });
+  t.not(upper.statusCode, 415, 'text/csv in any case, with a charset, is CSV');
 });
 
 t.test('five thousand rows import in one batch', async (t) => {

@@ -17,6 +17,8 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
     '/identity-imports',
     {
       bodyLimit: 20 * 1024 * 1024,
+      // The handler sees a refused body first: too many JSON rows is 413, as for CSV.
+      attachValidation: true,
       schema: {
         tags, security,
         summary: 'import an identity list (admin): JSON, or CSV with ?batchId=&source=; all or nothing, idempotent by batch id',
@@ -31,14 +33,24 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
       },
     },
     async (req, reply) => {
+      if (req.validationError) {
+        const tooMany = req.validationError.validation?.some((v: { keyword: string; instancePath: string }) => v.keyword === 'maxItems' && v.instancePath === '/rows');
+        if (tooMany) throw rowCap(`more than ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows`);
+        throw req.validationError;
+      }
+      // Only the two media types the route names: Fastify also reads text/plain (as a
+      // string) and runs no schema for a request without a Content-Type.
+      const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       let input: ImportInput;
-      if (typeof req.body === 'string') {
+      if (mediaType === 'text/csv' && typeof req.body === 'string') {
         const { batchId, source } = req.query;
         if (!batchId || !source) throw new AppError('VALIDATION_FAILED', 'a CSV import needs ?batchId= and ?source=', { errors: [{ path: '/querystring', message: 'batchId and source are required with text/csv' }] });
         input = { batchId, source, ...(await rowsFromCsv(req.body, { maxRows: IMPORT_ROWS_MAX })) };
-      } else {
+      } else if (mediaType === 'application/json' && typeof req.body === 'object' && req.body !== null) {
         const body = req.body as ImportJson;
         input = { batchId: body.batchId, source: body.source, rows: body.rows.map((r) => ({ ...r, validTo: r.validTo ?? null })) };
+      } else {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the list as application/json or text/csv', { contentType: req.headers['content-type'] ?? null });
       }
       const report = await importIdentities(deps.db, deps.policies, actorOf(req), input);
       req.log.info({ batchId: report.batchId, rows: report.rows, inserted: report.inserted, closed: report.closed, replayed: report.replayed ?? false }, 'identity import');
@@ -52,3 +64,7 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
     async (req) => getImport(deps.db, req.params.batchId),
   );
 };
+
+function rowCap(what: string): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `${what}; send the list in batches of at most ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows`, { maxRows: IMPORT_ROWS_MAX });
+}
