@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   MALFORMED_CSV: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   // Refused by Node's HTTP parser before any route (see clientErrors)
   MALFORMED_REQUEST: 400,
   REQUEST_TIMEOUT: 408,

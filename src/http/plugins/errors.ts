@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { clientDataException } from '../data-exceptions.js';
-import { AppError, ErrorSchema, statusOfCode } from '../errors.js';
+import { AppError, ErrorSchema, statusOfCode, type ErrorCode } from '../errors.js';
 
 /**
  * The one error handler. Client mistakes become 4xx {code, message, details}; anything
@@ -18,6 +18,11 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_JSON', message: 'content-length does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
   FST_ERR_BAD_URL: { code: 'MALFORMED_URL', message: 'the request path is not valid percent-encoded UTF-8' },
+};
+
+/** The code of a 4xx status raised by Fastify or a plugin without a code of ours. */
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  403: 'FORBIDDEN', 404: 'ROUTE_NOT_FOUND', 408: 'REQUEST_TIMEOUT', 413: 'PAYLOAD_TOO_LARGE', 414: 'URI_TOO_LONG', 415: 'UNSUPPORTED_MEDIA_TYPE', 431: 'HEADERS_TOO_LARGE',
 };
 
 /**
@@ -54,9 +59,11 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { status: statusOfCode(known.code), body: { code: known.code, message: known.message ?? fe.message, details: {} } };
-  // Any other 4xx fastify raises itself (e.g. a malformed URL) stays a client error.
+  // Any other 4xx fastify or a plugin raises itself (a path parameter too long, a static
+  // file path refused) stays a client error, under the code the table gives its status.
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, body: { code: 'BAD_REQUEST', message: fe.message, details: {} } };
+    const code = Object.hasOwn(CODE_OF_STATUS, fe.statusCode) ? CODE_OF_STATUS[fe.statusCode]! : 'BAD_REQUEST';
+    return { status: fe.statusCode, body: { code, message: fe.message, details: {} } };
   }
   return null;
 }

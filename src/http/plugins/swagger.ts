@@ -31,12 +31,14 @@ export async function swaggerPlugin(app: FastifyInstance, opts: { ui: boolean })
     await app.register(swaggerUi, {
       routePrefix: '/docs',
       uiHooks: {
-        // @fastify/swagger-ui (6.1) sends /docs/static/index.html to /docs/, but with a query
-        // string it sent it to itself, for ever: such a request goes to /docs/ here, query kept.
+        // @fastify/swagger-ui (6.1) sends /docs/static/index.html to /docs/ by rewriting the
+        // raw URL, which fails, and so redirects to itself for ever, with a query string or
+        // a percent-encoded spelling (/docs/static/%69ndex.html). Any request the router
+        // matched to that page goes to /docs/ here, its query kept.
         onRequest: (req, reply, done) => {
-          const q = req.url.indexOf('?');
-          if (q >= 0 && req.url.slice(0, q) === '/docs/static/index.html') {
-            void reply.redirect(`/docs/${req.url.slice(q)}`);
+          if (req.routeOptions.url === '/docs/static/index.html') {
+            const q = req.url.indexOf('?');
+            void reply.redirect(`/docs/${q >= 0 ? req.url.slice(q) : ''}`);
             return;
           }
           done();
