@@ -84,6 +84,10 @@ export async function changeHospital(db: Db, by: Actor, code: string, change: Ho
     }
     const covering = periods.find((p) => p.valid_to === null || p.valid_to >= at);
     const last = periods.at(-1);
+    if (covering && change.designated !== false && (change.name ?? covering.name) === covering.name &&
+        (change.level ?? covering.level) === covering.level && (change.regionCode ?? covering.region_code) === covering.region_code) {
+      throw conflict(`nothing changes on ${at}: the name, level and region are those of the period covering it`);
+    }
     if (covering) await closePeriod(trx, covering.id, addDays(at, -1));
     else if (change.designated === false) throw conflict(`not designated on ${at}, nothing to end`);
     // Designating again after a gap is said, never implied by a change of level or name.

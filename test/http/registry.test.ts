@@ -39,6 +39,30 @@ t.test('a hospital change keeps history: a settlement takes the level its hospit
   t.ok((await call('GET', '/v1/hospitals')).json().items.some((h: { code: string }) => h.code === 'WZ-HIST'));
 });
 
+t.test('a change that changes nothing is refused, and names of blanks only are refused', async (t) => {
+  t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SAME', name: '同一医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
+  const audit = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE target_id = 'WZ-SAME'`.execute(db)).rows[0]!.n);
+  const audited = await audit();
+  for (const body of [{ effectiveFrom: '2027-01-01' }, { effectiveFrom: '2027-01-01', level: 2, name: '同一医院', regionCode: '330300' }, { effectiveFrom: '2027-01-01', designated: true }]) {
+    const r = await call('POST', '/v1/hospitals/WZ-SAME/changes', { body });
+    t.equal(r.statusCode, 409, JSON.stringify(body));
+    t.match(r.json(), { code: 'HOSPITAL_CHANGE_CONFLICT', message: /nothing changes on 2027-01-01/ });
+  }
+  const h = (await call('GET', '/v1/hospitals/WZ-SAME')).json();
+  t.same(h.periods.map((p: { validFrom: string; validTo: string | null }) => [p.validFrom, p.validTo]), [['2015-01-01', null]], 'no period closed or opened');
+  t.equal(await audit(), audited, 'nothing audited');
+  t.equal((await call('POST', '/v1/hospitals/WZ-SAME/changes', { body: { effectiveFrom: '2027-01-01', name: '同一医院（新院区）' } })).statusCode, 201, 'a new name is a change');
+
+  for (const name of [' ', '   ', '\u3000\u3000', '\t']) {
+    const hospital = await call('POST', '/v1/hospitals', { body: { code: 'WZ-BLANK', name, level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } });
+    t.equal(hospital.statusCode, 400, `hospital named ${JSON.stringify(name)}`);
+    t.match(hospital.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: 'body/name' }] } });
+    const person = await call('POST', '/v1/persons', { body: { id: 'P-BLANK', name, idCard: '330302198001010035', insuredRegion: '330300', scheme: 'urban_rural_resident' } });
+    t.equal(person.statusCode, 400, `person named ${JSON.stringify(name)}`);
+    t.equal((await call('POST', '/v1/hospitals/WZ-SAME/changes', { body: { effectiveFrom: '2028-01-01', name } })).statusCode, 400, `renamed to ${JSON.stringify(name)}`);
+  }
+});
+
 t.test('a change may not rewrite the period of visits already settled; after their reversal it may', async (t) => {
   t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SETTLED', name: '已结算医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
   const settled = await call('POST', '/v1/settlements', { body: bill({ hospitalCode: 'WZ-SETTLED', admissionDate: '2026-06-01', dischargeDate: '2026-06-10' }), key: 'k-settled-1' });

@@ -6,12 +6,14 @@ const strict = { additionalProperties: false } as const;
 const level = (description: string) => Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description });
 const Level = level('hospital level (一级/二级/三级)');
 const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code' });
+/** A name with something in it: a name of blanks only is refused. */
+const NameS = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'the hospital name as on its licence (at least one non-blank character)' });
 export const HospitalCodeS = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'designated hospital code' });
 
 export const HospitalCreateSchema = Type.Object(
   {
     code: HospitalCodeS,
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: NameS,
     level: Level,
     regionCode: Region,
     designatedFrom: CalendarDateS,
@@ -27,7 +29,7 @@ export const HospitalChangeSchema = Type.Object(
     designated: Type.Optional(Type.Boolean({
       description: 'false ends the designation the day before effectiveFrom (and takes no name, level or region); true designates again a hospital not designated on effectiveFrom; omitted: a change of a hospital designated on effectiveFrom',
     })),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(NameS),
     level: Type.Optional(Level),
     regionCode: Type.Optional(Region),
   },
