@@ -1,5 +1,6 @@
 import t from 'tap';
 import net from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P, TODAY, writtenForKey } from '../helpers/fixtures.js';
@@ -306,7 +307,7 @@ t.test('a JSON body is taken as typed: no value is converted to the type its fie
     const r = await call('POST', '/v1/settlements', { body, key: `typed-${field}` });
     t.equal(r.statusCode, 400, `${field}: ${r.body.slice(0, 160)}`);
     t.equal(r.json().code, 'VALIDATION_FAILED');
-    t.match(r.json().details.errors[0].path, field, 'the field is named');
+    t.equal(r.json().details.errors[0].path, `/body${field}`, 'the field is named, as a path like every other refusal gives');
     t.same(await writtenForKey(db, `typed-${field}`), { keys: 0, settlements: 0 }, `${field}: nothing written`);
   }
   const level = await call('POST', '/v1/hospitals', { body: { code: 'WZ-TYPED', name: '类型医院', level: '2', regionCode: '330300', designatedFrom: '2015-01-01' } });
@@ -318,4 +319,25 @@ t.test('a JSON body is taken as typed: no value is converted to the type its fie
   const page = await call('GET', '/v1/settlements?limit=1');
   t.equal(page.statusCode, 200);
   t.equal(page.json().items.length, 1);
+});
+
+t.test('a body sent compressed or in another charset than UTF-8 is 415 before it is parsed', async (t) => {
+  const body = JSON.stringify(bill({ personId: P.ORD, visitNo: 'V-CHARSET' }));
+  const key = ctx.apiKey;
+  const send = (headers: Record<string, string>, payload: string | Buffer = body) =>
+    ctx.app.inject({ method: 'POST', url: '/v1/settlements/preview', payload, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } });
+  for (const [headers, payload] of [
+    [{ 'content-encoding': 'gzip' }, gzipSync(body)],
+    [{ 'content-encoding': 'br' }, body],
+    [{ 'content-type': 'application/json; charset=utf-16' }, Buffer.from(body, 'utf16le')],
+    [{ 'content-type': 'application/json; charset="ISO-8859-1"' }, body],
+  ] as const) {
+    const r = await send(headers, payload);
+    t.equal(r.statusCode, 415, JSON.stringify(headers));
+    t.match(r.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', message: /is not read: send it (uncompressed|in UTF-8)/ });
+  }
+  for (const headers of [{}, { 'content-encoding': 'identity' }, { 'content-type': 'application/json; charset=UTF-8' }, { 'content-type': 'application/json;charset=utf8' }] as Array<Record<string, string>>) {
+    t.equal((await send(headers)).statusCode, 200, `${JSON.stringify(headers)} is read`);
+  }
+  t.equal((await ctx.app.inject({ method: 'GET', url: '/v1/settlements?limit=1', headers: { authorization: `Bearer ${await ctx.keyFor('ops')}`, 'content-encoding': 'gzip' } })).statusCode, 200, 'a request without a body is not refused for its headers');
 });

@@ -109,7 +109,30 @@ export function findNonFinite(req: Pick<FastifyRequest, 'params' | 'query'>): st
   return undefined;
 }
 
+/**
+ * Why a request's body cannot be read as sent, if it cannot: bodies are read as they
+ * arrive and in UTF-8 (RFC 8259 requires it of JSON, the CSV import states it), so a
+ * body sent compressed (a Content-Encoding other than identity) or declared in another
+ * charset would be misread, parsed as garbage or as the wrong characters.
+ */
+export function unreadableBody(headers: FastifyRequest['headers']): string | undefined {
+  const hasBody = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+  if (!hasBody) return undefined;
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') return `a body with Content-Encoding ${encoding} is not read: send it uncompressed`;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return `a body in charset ${charset} is not read: send it in UTF-8`;
+  return undefined;
+}
+
 export async function inputGuardPlugin(app: FastifyInstance): Promise<void> {
+  // onRequest: before the body is parsed (a gzip body would otherwise be 400 MALFORMED_JSON).
+  app.addHook('onRequest', async (req) => {
+    const why = unreadableBody(req.headers);
+    if (why !== undefined) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', why, { contentType: req.headers['content-type'] ?? null, contentEncoding: req.headers['content-encoding'] ?? null });
+    }
+  });
   // preValidation: after the body is parsed, before the schema, auth scoping and handlers.
   app.addHook('preValidation', async (req) => {
     const bad = badStringIn(req);
