@@ -56,7 +56,7 @@ t.test('a change that changes nothing is refused, and names of blanks only are r
   for (const name of [' ', '   ', '\u3000\u3000', '\t']) {
     const hospital = await call('POST', '/v1/hospitals', { body: { code: 'WZ-BLANK', name, level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } });
     t.equal(hospital.statusCode, 400, `hospital named ${JSON.stringify(name)}`);
-    t.match(hospital.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: 'body/name' }] } });
+    t.match(hospital.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: '/body/name' }] } });
     const person = await call('POST', '/v1/persons', { body: { id: 'P-BLANK', name, idCard: '330302198001010035', insuredRegion: '330300', scheme: 'urban_rural_resident' } });
     t.equal(person.statusCode, 400, `person named ${JSON.stringify(name)}`);
     t.equal((await call('POST', '/v1/hospitals/WZ-SAME/changes', { body: { effectiveFrom: '2028-01-01', name } })).statusCode, 400, `renamed to ${JSON.stringify(name)}`);

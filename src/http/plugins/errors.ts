@@ -54,8 +54,11 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
   }
   const fe = err as FastifyError;
   if (fe?.validation) {
-    const errors = fe.validation.map((v) => ({ path: `${fe.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
-    return { status: 400, body: { code: 'VALIDATION_FAILED', message: `request ${errors[0]?.path ?? ''} ${errors[0]?.message ?? 'is invalid'}`.trim(), details: { errors } } };
+    // Paths as every other refusal gives them: /body/lines/0/amount, /querystring/limit.
+    const errors = fe.validation.map((v) => ({ path: `/${fe.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
+    const first = fe.validation[0];
+    const where = first ? `${fe.validationContext ?? ''}${first.instancePath}` : '';
+    return { status: 400, body: { code: 'VALIDATION_FAILED', message: `request ${where} ${first?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim(), details: { errors } } };
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { status: statusOfCode(known.code), body: { code: known.code, message: known.message ?? fe.message, details: {} } };
