@@ -71,7 +71,13 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
   let failed: Error | null = null;
   const parser: Parser = parse({
     bom: true, skip_empty_lines: true, trim: true, info: true,
-    columns: (header: string[]) => header.map((h) => own(COLUMNS, h.trim().toLowerCase()) ?? `_${h}`),
+    columns: (header: string[]) => {
+      const columns = header.map((h) => own(COLUMNS, h.trim().toLowerCase()) ?? `_${h}`);
+      // A column named twice (id_card and idcard are one) leaves no way to tell which is meant.
+      const twice = columns.find((c, i) => !c.startsWith('_') && columns.indexOf(c) !== i);
+      if (twice !== undefined) throw new Error(`the header names the ${twice} column twice (${header.filter((h) => own(COLUMNS, h.trim().toLowerCase()) === twice).join(', ')})`);
+      return columns;
+    },
   });
   const done = new Promise<void>((resolve, reject) => {
     parser.on('readable', () => {

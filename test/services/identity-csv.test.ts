@@ -100,3 +100,12 @@ t.test('the content hash of an import is canonicalJson({ source, rows }) hashed,
   t.equal(value, sha256(canonicalJson({ source: 'rural_revitalisation', rows })));
   t.ok(turns >= 50, `other work ran between slices (${turns} turns of the loop)`);
 });
+
+t.test('a header naming a column twice is MALFORMED_CSV, whichever spelling it uses', async (t) => {
+  for (const header of ['id_card,category,valid_from,valid_to,id_card', 'id_card,category,valid_from,IdCard', 'id_card,category,valid_from,valid_to,validTo']) {
+    const err = await rowsFromCsv(`${header}\n110105194912310000,dibao,2024-01-01,,110105194912310001\n`).then(() => null, (e: unknown) => e);
+    t.match(err, { code: 'MALFORMED_CSV', message: /names the (idCard|validTo) column twice/ }, header);
+  }
+  const ok = await rowsFromCsv('id_card,category,valid_from,valid_to,note,note\n110105194912310000,dibao,2024-01-01,,a,b\n');
+  t.equal(ok.rows.length, 1, 'an ignored column may repeat');
+});
