@@ -11,6 +11,7 @@ import { authPlugin } from './plugins/auth.js';
 import { clientErrors, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { AppError } from './errors.js';
 import { inputGuardPlugin } from './plugins/input-guard.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
 import { buildValidator } from './validation.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { swaggerPlugin } from './plugins/swagger.js';
@@ -70,6 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
   await errorsPlugin(app);
+  await jsonBodyPlugin(app);
   await inputGuardPlugin(app);
   await swaggerPlugin(app, { ui: opts.docs ?? true });
   await authPlugin(app, { db: opts.db });

@@ -341,3 +341,27 @@ t.test('a body sent compressed or in another charset than UTF-8 is 415 before it
   }
   t.equal((await ctx.app.inject({ method: 'GET', url: '/v1/settlements?limit=1', headers: { authorization: `Bearer ${await ctx.keyFor('ops')}`, 'content-encoding': 'gzip' } })).statusCode, 200, 'a request without a body is not refused for its headers');
 });
+
+t.test('an unparsable JSON body is 400 MALFORMED_JSON saying what is wrong, never quoting the body', async (t) => {
+  const send = (payload: string) =>
+    ctx.app.inject({ method: 'POST', url: '/v1/settlements/preview', payload, headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' } });
+  const whole = JSON.stringify(bill({ personId: P.ORD, visitNo: 'V-JSON-330302199001011234' }));
+  const cases: Array<[string, string, RegExp]> = [
+    ['cut short', whole.slice(0, 80), /ends \(after 80 characters\) before its value does: was it cut short\?/],
+    ['a missing comma', whole.replace('","visitNo"', '" "visitNo"'), /Expected ',' or '}' after property value in JSON at position \d+/],
+    ['a stray token', '{"a":}', /Unexpected token '}'$/],
+    ['a trailing comma', `${whole.slice(0, -1)},}`, /the body is not valid JSON: /],
+    ['a __proto__ key', '{"__proto__":{"x":1}}', /"__proto__" key or a "constructor" key holding "prototype", which are refused/],
+    ['constructor.prototype', '{"constructor":{"prototype":{"x":1}}}', /which are refused/],
+    ['nothing', '', /the request body is empty but the content type says JSON/],
+  ];
+  for (const [what, payload, message] of cases) {
+    const r = await send(payload);
+    t.equal(r.statusCode, 400, what);
+    t.equal(r.json().code, 'MALFORMED_JSON', what);
+    t.match(r.json().message, message, `${what}: ${r.json().message}`);
+    t.notMatch(r.body, '330302199001011234', `${what}: the body is not quoted`);
+  }
+  t.match((await send(whole.replace('","visitNo"', '" "visitNo"'))).json().details, { position: Number }, 'the position, where V8 says it');
+  t.equal((await send(whole)).statusCode, 200, 'the whole body is read');
+});
