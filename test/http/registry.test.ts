@@ -39,7 +39,7 @@ t.test('a hospital change keeps history: a settlement takes the level its hospit
   t.ok((await call('GET', '/v1/hospitals')).json().items.some((h: { code: string }) => h.code === 'WZ-HIST'));
 });
 
-t.test('a change that changes nothing is refused, and names of blanks only are refused', async (t) => {
+t.test('a change that changes nothing is refused, and so is a name without a letter or digit', async (t) => {
   t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SAME', name: '同一医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
   const audit = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE target_id = 'WZ-SAME'`.execute(db)).rows[0]!.n);
   const audited = await audit();
@@ -53,7 +53,7 @@ t.test('a change that changes nothing is refused, and names of blanks only are r
   t.equal(await audit(), audited, 'nothing audited');
   t.equal((await call('POST', '/v1/hospitals/WZ-SAME/changes', { body: { effectiveFrom: '2027-01-01', name: '同一医院（新院区）' } })).statusCode, 201, 'a new name is a change');
 
-  for (const name of [' ', '   ', '\u3000\u3000', '\t']) {
+  for (const name of [' ', '   ', '\u3000\u3000', '\t', '\u00a0', '\u200b\u200b', '\ufeff', '-', '（）']) {
     const hospital = await call('POST', '/v1/hospitals', { body: { code: 'WZ-BLANK', name, level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } });
     t.equal(hospital.statusCode, 400, `hospital named ${JSON.stringify(name)}`);
     t.match(hospital.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: '/body/name' }] } });

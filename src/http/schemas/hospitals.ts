@@ -7,7 +7,7 @@ const level = (description: string) => Type.Union([Type.Literal(1), Type.Literal
 const Level = level('hospital level (一级/二级/三级)');
 const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code' });
 /** A name with something in it: a name of blanks only is refused. */
-const NameS = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'the hospital name as on its licence (at least one non-blank character)' });
+const NameS = Type.String({ minLength: 1, maxLength: 200, pattern: '[\\p{L}\\p{N}]', description: 'the hospital name as on its licence (at least one letter or digit)' });
 export const HospitalCodeS = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'designated hospital code' });
 
 export const HospitalCreateSchema = Type.Object(
