@@ -120,7 +120,7 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
       await done;
     }
   } catch (e) {
-    throw new AppError('MALFORMED_CSV', `CSV: ${(e as Error).message}`, {});
+    throw csvRefusal(e);
   }
   if (tooMany) {
     throw new AppError('PAYLOAD_TOO_LARGE', `CSV: more than ${opts.maxRows!.toLocaleString('en-US')} data rows; send the list in batches of at most that many`, { maxRows: opts.maxRows });
@@ -133,6 +133,30 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
     rows: records.map((r) => ({ idCard: r.idCard ?? '', category: r.category ?? '', validFrom: r.validFrom ?? '', validTo: r.validTo ? r.validTo : null })),
     rowNumbers: parsed.map((p) => p.info.lines - 1),
   };
+}
+
+/** What csv-parse's error codes mean, said without the field's value. */
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'a quote opens in the middle of a field',
+  INVALID_CLOSING_QUOTE: 'a quoted field has more characters after its closing quote',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a row has another number of fields than the header',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'a row has another number of fields than the header',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted field has more characters after its closing quote',
+};
+
+/**
+ * MALFORMED_CSV for a parser error. csv-parse's messages quote the field's value (an
+ * ID-card number, a name) and refusals are logged: the answer says what and where (line
+ * and column), never the value. Errors of ours (a column named twice) say their own.
+ */
+function csvRefusal(e: unknown): AppError {
+  const err = e as { code?: unknown; lines?: unknown; column?: unknown; message?: unknown };
+  if (typeof err.code !== 'string') return new AppError('MALFORMED_CSV', `CSV: ${String(err.message ?? e)}`, {});
+  const problem = own(CSV_PROBLEMS, err.code) ?? err.code.toLowerCase().replaceAll('_', ' ');
+  const line = typeof err.lines === 'number' ? err.lines : null;
+  const column = typeof err.column === 'string' && !err.column.startsWith('_') ? err.column : null;
+  return new AppError('MALFORMED_CSV', `CSV: ${problem}${line === null ? '' : ` (line ${line}${column === null ? '' : `, column ${column}`})`}`, { csvError: err.code, line, column });
 }
 
 type RawRow = { idCard: string; category: string; validFrom: string; validTo?: string | null };

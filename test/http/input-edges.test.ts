@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P, TODAY, writtenForKey } from '../helpers/fixtures.js';
+import { unreadableBody } from '../../src/http/plugins/input-guard.js';
 
 /*
  * Inputs a review found answered 500, accepted although meaningless, or stored so that
@@ -349,7 +350,7 @@ t.test('an unparsable JSON body is 400 MALFORMED_JSON saying what is wrong, neve
   const cases: Array<[string, string, RegExp]> = [
     ['cut short', whole.slice(0, 80), /ends \(after 80 characters\) before its value does: was it cut short\?/],
     ['a missing comma', whole.replace('","visitNo"', '" "visitNo"'), /Expected ',' or '}' after property value in JSON at position \d+/],
-    ['a stray token', '{"a":}', /Unexpected token '}'$/],
+    ['a stray token', '{"a":}', /the body is not valid JSON: an unexpected character$/],
     ['a trailing comma', `${whole.slice(0, -1)},}`, /the body is not valid JSON: /],
     ['a __proto__ key', '{"__proto__":{"x":1}}', /"__proto__" key or a "constructor" key holding "prototype", which are refused/],
     ['constructor.prototype', '{"constructor":{"prototype":{"x":1}}}', /which are refused/],
@@ -364,4 +365,60 @@ t.test('an unparsable JSON body is 400 MALFORMED_JSON saying what is wrong, neve
   }
   t.match((await send(whole.replace('","visitNo"', '" "visitNo"'))).json().details, { position: Number }, 'the position, where V8 says it');
   t.equal((await send(whole)).statusCode, 200, 'the whole body is read');
+});
+
+t.test('bodies are UTF-8 or refused; text/plain is read by no route; refusals never quote what was sent', async (t) => {
+  const hospitalKey = ctx.apiKey;
+  const admin = await ctx.keyFor('admin');
+  const inject = (url: string, payload: string | Buffer, contentType: string, key = admin) =>
+    ctx.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${key}`, 'content-type': contentType } });
+  // 温州 in GBK: bytes that are not UTF-8.
+  const gbk = Buffer.concat([Buffer.from('{"code":"WZ-GBK","name":"'), Buffer.from([0xce, 0xc2, 0xd6, 0xdd]), Buffer.from('","level":2,"regionCode":"330300","designatedFrom":"2015-01-01"}')]);
+  const j = await inject('/v1/hospitals', gbk, 'application/json');
+  t.equal(j.statusCode, 400);
+  t.match(j.json(), { code: 'MALFORMED_JSON', message: /not UTF-8: byte 25 starts no UTF-8 character/, details: { byte: 25 } });
+  t.equal((await ctx.call('GET', '/v1/hospitals/WZ-GBK')).statusCode, 404, 'nothing stored');
+  const csv = Buffer.concat([Buffer.from('id_card,category,valid_from,valid_to,note\n330302198505051236,dibao,2024-01-01,,'), Buffer.from([0xce, 0xc2]), Buffer.from('\n')]);
+  const c = await inject('/v1/identity-imports?batchId=gbk-1&source=civil_affairs', csv, 'text/csv');
+  t.equal(c.statusCode, 400);
+  t.match(c.json(), { code: 'MALFORMED_CSV', message: /not UTF-8/ });
+  const bom = await inject('/v1/settlements/preview', `\uFEFF${JSON.stringify(bill({ personId: P.ORD }))}`, 'application/json', hospitalKey);
+  t.equal(bom.statusCode, 200, 'a UTF-8 BOM is dropped');
+
+  const plain = await inject('/v1/persons', '{"x":1}', 'text/plain');
+  t.equal(plain.statusCode, 415);
+  t.match(plain.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', message: /application\/json/ });
+
+  const name = '330302199001011016';
+  const quoted = await inject('/v1/identity-imports?batchId=q-1&source=civil_affairs', `id_card,category,valid_from,valid_to\n${name}"x,dibao,2026-01-01,\n`, 'text/csv');
+  t.equal(quoted.statusCode, 400);
+  t.match(quoted.json(), { code: 'MALFORMED_CSV', message: /a quote opens in the middle of a field \(line 2, column idCard\)/, details: { csvError: 'INVALID_OPENING_QUOTE', line: 2 } });
+  t.notMatch(quoted.body, name, 'the CSV refusal does not quote the field');
+  const token = await inject('/v1/persons', '{"name": 张三丰}', 'application/json');
+  t.match(token.json(), { code: 'MALFORMED_JSON', message: /an unexpected character/ });
+  t.notMatch(token.body, '张', 'nor does the JSON one');
+  const long = await ctx.app.inject({ method: 'GET', url: `/v1/settlements/by-key/${name.repeat(7)}?hospital=x`, headers: { authorization: `Bearer ${await ctx.keyFor('ops')}` } });
+  t.equal(long.statusCode, 414);
+  t.notMatch(long.body, name, 'nor the 414');
+});
+
+t.test('unreadableBody: content and transfer codings other than identity and chunked, and every charset parameter, are looked at', async (t) => {
+  const withBody = { 'content-length': '10' };
+  const cases: Array<[Record<string, string>, RegExp | undefined]> = [
+    [{ ...withBody }, undefined],
+    [{ ...withBody, 'content-encoding': 'IDENTITY' }, undefined],
+    [{ ...withBody, 'content-encoding': 'identity, gzip' }, /Content-Encoding identity, gzip/],
+    [{ 'transfer-encoding': 'chunked' }, undefined],
+    [{ 'transfer-encoding': 'gzip, chunked' }, /Transfer-Encoding gzip/],
+    [{ 'transfer-encoding': 'x-foo, chunked' }, /Transfer-Encoding x-foo/],
+    [{ ...withBody, 'content-type': 'application/json; charset=utf-8; charset=latin1' }, /charset "latin1"/],
+    [{ ...withBody, 'content-type': 'application/json; charset=" latin1"' }, /charset "latin1"/],
+    [{ ...withBody, 'content-type': 'text/csv; Charset="UTF-8"' }, undefined],
+    [{ 'content-length': '0', 'content-encoding': 'gzip' }, undefined],
+  ];
+  for (const [headers, expected] of cases) {
+    const why = unreadableBody(headers);
+    if (expected === undefined) t.equal(why, undefined, JSON.stringify(headers));
+    else t.match(why, expected, JSON.stringify(headers));
+  }
 });

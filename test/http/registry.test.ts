@@ -39,7 +39,7 @@ t.test('a hospital change keeps history: a settlement takes the level its hospit
   t.ok((await call('GET', '/v1/hospitals')).json().items.some((h: { code: string }) => h.code === 'WZ-HIST'));
 });
 
-t.test('a change that changes nothing is refused, and so is a name without a letter or digit', async (t) => {
+t.test('a change that changes nothing is refused, and so is a name without a letter or digit, with a control or format character, or with a blank at an end', async (t) => {
   t.equal((await call('POST', '/v1/hospitals', { body: { code: 'WZ-SAME', name: '同一医院', level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } })).statusCode, 201);
   const audit = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM audit_log WHERE target_id = 'WZ-SAME'`.execute(db)).rows[0]!.n);
   const audited = await audit();
@@ -53,7 +53,7 @@ t.test('a change that changes nothing is refused, and so is a name without a let
   t.equal(await audit(), audited, 'nothing audited');
   t.equal((await call('POST', '/v1/hospitals/WZ-SAME/changes', { body: { effectiveFrom: '2027-01-01', name: '同一医院（新院区）' } })).statusCode, 201, 'a new name is a change');
 
-  for (const name of [' ', '   ', '\u3000\u3000', '\t', '\u00a0', '\u200b\u200b', '\ufeff', '-', '（）']) {
+  for (const name of [' ', '   ', '\u3000\u3000', '\t', '\u00a0', '\u200b\u200b', '\ufeff', '-', '（）', '同一医院 ', ' 同一医院', '\u0007医院', '医\n院', '\u202e院医']) {
     const hospital = await call('POST', '/v1/hospitals', { body: { code: 'WZ-BLANK', name, level: 2, regionCode: '330300', designatedFrom: '2015-01-01' } });
     t.equal(hospital.statusCode, 400, `hospital named ${JSON.stringify(name)}`);
     t.match(hospital.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: '/body/name' }] } });
@@ -171,7 +171,7 @@ t.test('an import is JSON or CSV: any other body, or none, is 415 and writes not
   const csv = `id_card,category,valid_from,valid_to\n${A},dibao,2027-01-01,\n`;
   const plain = await call('POST', '/v1/identity-imports?batchId=as-text&source=civil_affairs', { body: csv, headers: { 'content-type': 'text/plain' } });
   t.equal(plain.statusCode, 415, plain.body.slice(0, 200));
-  t.match(plain.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', details: { contentType: 'text/plain' } });
+  t.match(plain.json(), { code: 'UNSUPPORTED_MEDIA_TYPE', message: /application\/json \(identity imports also take text\/csv\)/ });
   t.equal((await call('GET', '/v1/identity-imports/as-text')).statusCode, 404, 'no batch stored');
   const key = await keyFor('admin');
   for (const headers of [{}, { 'content-length': '0' }]) {

@@ -14,7 +14,7 @@ import { AppError, ErrorSchema, statusOfCode, type ErrorCode } from '../errors.j
 const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the request body is empty but the content type says JSON' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the Content-Type is not one this route reads: send application/json (identity imports also take text/csv)' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_JSON', message: 'content-length does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
   FST_ERR_BAD_URL: { code: 'MALFORMED_URL', message: 'the request path is not valid percent-encoded UTF-8' },
@@ -66,7 +66,9 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
   // file path refused) stays a client error, under the code the table gives its status.
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code = Object.hasOwn(CODE_OF_STATUS, fe.statusCode) ? CODE_OF_STATUS[fe.statusCode]! : 'BAD_REQUEST';
-    return { status: fe.statusCode, body: { code, message: fe.message, details: {} } };
+    // Fastify's 414 message quotes the whole path, which may hold a key or an ID-card number.
+    const message = fe.statusCode === 414 ? 'a path parameter is longer than the 100 characters any of them may have' : fe.message;
+    return { status: fe.statusCode, body: { code, message, details: {} } };
   }
   return null;
 }

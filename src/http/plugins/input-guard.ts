@@ -120,8 +120,16 @@ export function unreadableBody(headers: FastifyRequest['headers']): string | und
   if (!hasBody) return undefined;
   const encoding = headers['content-encoding']?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') return `a body with Content-Encoding ${encoding} is not read: send it uncompressed`;
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return `a body in charset ${charset} is not read: send it in UTF-8`;
+  // Node takes "gzip, chunked" and hands the bytes over as they came.
+  const transfer = String(headers['transfer-encoding'] ?? '').toLowerCase().split(',').map((c) => c.trim()).find((c) => c !== '' && c !== 'chunked' && c !== 'identity');
+  if (transfer !== undefined) return `a body with Transfer-Encoding ${transfer} is not read: send it uncompressed`;
+  // Every charset parameter counts (a header may repeat one), quoted or not.
+  for (const param of (headers['content-type'] ?? '').split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') return `a body in charset ${JSON.stringify(charset)} is not read: send it in UTF-8`;
+  }
   return undefined;
 }
 

@@ -15,18 +15,41 @@ export function jsonBodyError(body: string, err: unknown): AppError {
   let why: string;
   if (/forbidden prototype property/.test(said)) why = 'it has a "__proto__" key or a "constructor" key holding "prototype", which are refused';
   else if (/Unexpected end of JSON input|Unterminated string/.test(said) || (position !== undefined && Number(position) >= body.length)) why = `it ends (after ${body.length} characters) before its value does: was it cut short?`;
-  else {
-    // V8 quotes the text after ', "' in some messages: cut there.
-    const cut = said.indexOf(', "');
-    why = cut >= 0 ? said.slice(0, cut) : said.includes('"') ? 'a syntax error' : said;
-  }
+  else if (/^Unexpected token/.test(said)) why = 'an unexpected character'; // V8 names the character, which may be part of a name
+  // Other V8 messages quote the text itself in double quotes ("…" is not valid JSON).
+  else why = said.includes('"') ? `a syntax error${position === undefined ? '' : ` at position ${position}`}` : said;
   return new AppError('MALFORMED_JSON', `the body is not valid JSON: ${why}`, position === undefined ? {} : { position: Number(position) });
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A request body as UTF-8 text, refusing bytes that are not UTF-8 (a GBK body, say)
+ * instead of storing U+FFFD in their place. A leading BOM is dropped.
+ */
+export function utf8Body(body: Buffer, code: 'MALFORMED_JSON' | 'MALFORMED_CSV'): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    // The first offending byte, for the message: where the lenient decoding first put U+FFFD.
+    const lenient = body.toString('utf8');
+    const at = Buffer.byteLength(lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD'))));
+    throw new AppError(code, `the body is not UTF-8: byte ${at} starts no UTF-8 character (was it sent in GBK?); send it in UTF-8`, { byte: at });
+  }
+}
+
 export async function jsonBodyPlugin(app: FastifyInstance): Promise<void> {
+  // Fastify reads text/plain as a string for any route: no route here takes it.
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    let text: string;
+    try {
+      text = utf8Body(body as Buffer, 'MALFORMED_JSON');
+    } catch (err) {
+      done(err as Error, undefined);
+      return;
+    }
     if (text.length === 0) {
       done(new AppError('MALFORMED_JSON', 'the request body is empty but the content type says JSON'), undefined);
       return;

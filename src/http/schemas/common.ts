@@ -24,3 +24,11 @@ export function calendarDateFormat<A extends { addFormat(name: string, format: {
  * `urn:uuid:` prefix, which reached PostgreSQL and came back as its own error text.
  */
 export const UuidS = Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+
+/**
+ * A name as the registry stores it (hospitals, persons): at least one letter or digit
+ * (a name of spaces, U+3000 or zero-width spaces is none), no control or format
+ * characters (a newline, U+202E reversing the text around it), no blank at either end
+ * (two names differing only there look the same on a slip).
+ */
+export const NAME_PATTERN = '^(?=[^]*[\\p{L}\\p{N}])[^\\p{Cc}\\p{Cf}\\s](?:[^\\p{Cc}\\p{Cf}]*[^\\p{Cc}\\p{Cf}\\s])?$';

@@ -1,13 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { DateS } from '../../domain/wire-schema.js';
-import { CalendarDateS, UuidS } from './common.js';
+import { CalendarDateS, NAME_PATTERN, UuidS } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const level = (description: string) => Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3)], { description });
 const Level = level('hospital level (一级/二级/三级)');
 const Region = Type.String({ pattern: '^\\d{6}$', description: 'administrative division code' });
 /** A name with something in it: a name of blanks only is refused. */
-const NameS = Type.String({ minLength: 1, maxLength: 200, pattern: '[\\p{L}\\p{N}]', description: 'the hospital name as on its licence (at least one letter or digit)' });
+const NameS = Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN, description: 'the hospital name as on its licence: at least one letter or digit, no control or format characters, no blank at either end' });
 export const HospitalCodeS = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'designated hospital code' });
 
 export const HospitalCreateSchema = Type.Object(

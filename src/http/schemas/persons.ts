@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateS } from '../../domain/wire-schema.js';
+import { NAME_PATTERN } from './common.js';
 
 const strict = { additionalProperties: false } as const;
 const Scheme = Type.Union([Type.Literal('urban_rural_resident'), Type.Literal('employee')]);
@@ -7,7 +8,7 @@ const Scheme = Type.Union([Type.Literal('urban_rural_resident'), Type.Literal('e
 export const PersonCreateSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'insured person id (参保人编号)' }),
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '[\\p{L}\\p{N}]', description: 'at least one letter or digit' }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN, description: 'at least one letter or digit, no control or format characters, no blank at either end' }),
     idCard: Type.String({ minLength: 15, maxLength: 18, description: 'resident ID-card number (GB 11643, checked); an old 15-digit number is stored as the 18-character one that replaced it' }),
     insuredRegion: Type.String({ pattern: '^\\d{6}$' }),
     scheme: Scheme,
