@@ -422,3 +422,14 @@ t.test('unreadableBody: content and transfer codings other than identity and chu
     else t.match(why, expected, JSON.stringify(headers));
   }
 });
+
+t.test('a member sent twice in one object is 400 naming it, never settled on the last one', async (t) => {
+  const b = bill({ personId: P.ORD, visitNo: 'V-TWICE' });
+  const first = b.lines[0]!.amount;
+  const text = JSON.stringify(b).replace(`"amount":"${first}"`, `"amount":"1.00","amount":"${first}"`);
+  t.not(text, JSON.stringify(b), 'the first line carries its amount twice');
+  const r = await ctx.app.inject({ method: 'POST', url: '/v1/settlements', payload: text, headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json', 'idempotency-key': 'twice-1' } });
+  t.equal(r.statusCode, 400);
+  t.match(r.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path: '/body/lines/0/amount', message: /appears twice/ }] } });
+  t.same(await writtenForKey(db, 'twice-1'), { keys: 0, settlements: 0 }, 'nothing written');
+});

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
+import { duplicateKey } from '../duplicate-keys.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -54,10 +55,20 @@ export async function jsonBodyPlugin(app: FastifyInstance): Promise<void> {
       done(new AppError('MALFORMED_JSON', 'the request body is empty but the content type says JSON'), undefined);
       return;
     }
+    let value: unknown;
     try {
-      done(null, sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }));
+      value = sjson.parse(text, { protoAction: 'error', constructorAction: 'error' });
     } catch (err) {
       done(jsonBodyError(text, err), undefined);
+      return;
     }
+    // A body is read exactly as sent: a member sent twice is not settled on the last one.
+    const twice = duplicateKey(text);
+    if (twice !== undefined) {
+      const message = 'appears twice in its object: send each member once';
+      done(new AppError('VALIDATION_FAILED', `request body${twice} ${message}`, { errors: [{ path: `/body${twice}`, message }] }), undefined);
+      return;
+    }
+    done(null, value);
   });
 }
