@@ -13,7 +13,7 @@ import { normaliseIdCard } from './id-card.js';
 import { planImportInTurns, type ImportPlan, type ImportRow, type StoredWindow } from './identity-plan.js';
 import { addDays } from './dates.js';
 import type { PolicyStore } from './policies.js';
-import { turnsEvery } from './turns.js';
+import { ROWS_PER_TURN, turnsEvery } from './turns.js';
 
 /*
  * Identity imports from civil-affairs and rural-revitalisation lists: all or nothing in
@@ -123,7 +123,7 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
     throw csvRefusal(e);
   }
   if (tooMany) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `CSV: more than ${opts.maxRows!.toLocaleString('en-US')} data rows; send the list in batches of at most that many`, { maxRows: opts.maxRows });
+    throw tooManyRows(`CSV: more than ${opts.maxRows!.toLocaleString('en-US')} data rows`, opts.maxRows!);
   }
   const records = parsed.map((p) => p.record);
   if (records.length === 0) throw new AppError('MALFORMED_CSV', 'CSV: no data rows', {});
@@ -133,6 +133,11 @@ export async function rowsFromCsv(text: string, opts: CsvOptions = {}): Promise<
     rows: records.map((r) => ({ idCard: r.idCard ?? '', category: r.category ?? '', validFrom: r.validFrom ?? '', validTo: r.validTo ? r.validTo : null })),
     rowNumbers: parsed.map((p) => p.info.lines - 1),
   };
+}
+
+/** 413 for a list over the API's row cap, CSV or JSON: `what` says how it was found. */
+export function tooManyRows(what: string, maxRows: number): AppError {
+  return new AppError('PAYLOAD_TOO_LARGE', `${what}; send the list in batches of at most ${maxRows.toLocaleString('en-US')} rows`, { maxRows });
 }
 
 /** What csv-parse's error codes mean, said without the field's value. */
@@ -163,13 +168,10 @@ type RawRow = { idCard: string; category: string; validFrom: string; validTo?: s
 
 const normaliseRow = (r: RawRow): ImportRow => ({ idCard: normaliseIdCard(r.idCard), category: r.category.trim(), validFrom: r.validFrom, validTo: r.validTo ?? null });
 
-/** Rows between two points where the import's own work may let the event loop turn. */
-const STEP = 1024;
-
 async function normaliseRows(rows: readonly RawRow[], turn: () => Promise<void>): Promise<ImportRow[]> {
   const out: ImportRow[] = [];
-  for (let i = 0; i < rows.length; i += STEP) {
-    for (const r of rows.slice(i, i + STEP)) out.push(normaliseRow(r));
+  for (let i = 0; i < rows.length; i += ROWS_PER_TURN) {
+    for (const r of rows.slice(i, i + ROWS_PER_TURN)) out.push(normaliseRow(r));
     await turn();
   }
   return out;
@@ -181,8 +183,8 @@ async function normaliseRows(rows: readonly RawRow[], turn: () => Promise<void>)
  */
 export async function importContentHash(source: string, rows: readonly ImportRow[], turn: () => Promise<void>): Promise<string> {
   const hash = createHash('sha256').update('{"rows":[');
-  for (let i = 0; i < rows.length; i += STEP) {
-    hash.update((i > 0 ? ',' : '') + rows.slice(i, i + STEP).map(canonicalJson).join(','));
+  for (let i = 0; i < rows.length; i += ROWS_PER_TURN) {
+    hash.update((i > 0 ? ',' : '') + rows.slice(i, i + ROWS_PER_TURN).map(canonicalJson).join(','));
     await turn();
   }
   return hash.update(`],"source":${JSON.stringify(source)}}`).digest('hex');

@@ -1,6 +1,7 @@
 import { addDays } from './dates.js';
 import { isCalendarDate, YEAR_MAX, YEAR_MIN } from '../domain/index.js';
 import { idCardProblem } from './id-card.js';
+import { ROWS_PER_TURN } from './turns.js';
 
 /*
  * Plans an identity import without touching the database: checks every row and decides,
@@ -90,15 +91,12 @@ export async function planImportInTurns(turn: () => Promise<void>, ...args: Plan
   }
 }
 
-/** Rows (or groups) between two points where the planning may pause. */
-const STEP = 1024;
-
-/** The plan, pausing (yield) every STEP rows and groups; planImport and planImportInTurns drive it. */
+/** The plan, pausing (yield) every ROWS_PER_TURN rows and groups; planImport and planImportInTurns drive it. */
 function* planning(...[rows, known, personsByIdCard, stored, rowNumbers]: PlanArgs): Generator<void, ImportPlan> {
   const plan: ImportPlan = { errors: [], inserts: [], closes: [], unchanged: 0 };
   const groups = new Map<string, Array<{ row: number; personId: string; r: ImportRow }>>();
   for (const [i, r] of rows.entries()) {
-    if (i % STEP === STEP - 1) yield;
+    if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) yield;
     const row = rowNumbers?.[i] ?? i + 1;
     const p = rowProblem(r, known);
     if (p) {
@@ -128,7 +126,7 @@ function* planning(...[rows, known, personsByIdCard, stored, rowNumbers]: PlanAr
   }
   let n = 0;
   for (const [key, items] of groups) {
-    if (++n % STEP === 0) yield;
+    if (++n % ROWS_PER_TURN === 0) yield;
     items.sort((a, b) => (a.r.validFrom < b.r.validFrom ? -1 : a.r.validFrom > b.r.validFrom ? 1 : a.row - b.row));
     const windows = byGroup.get(key) ?? [];
     let prev: (typeof items)[number] | undefined;

@@ -14,3 +14,6 @@ export function turnsEvery(sliceMs = 5): () => Promise<void> {
     since = performance.now();
   };
 }
+
+/** Rows (or groups of rows) worked between two calls of a turnsEvery function: cheap to call, fine enough to keep the slices near sliceMs. */
+export const ROWS_PER_TURN = 1024;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 import { duplicateKey } from '../duplicate-keys.js';
+import { utf8Body } from '../body-text.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -20,23 +21,6 @@ export function jsonBodyError(body: string, err: unknown): AppError {
   // Other V8 messages quote the text itself in double quotes ("…" is not valid JSON).
   else why = said.includes('"') ? `a syntax error${position === undefined ? '' : ` at position ${position}`}` : said;
   return new AppError('MALFORMED_JSON', `the body is not valid JSON: ${why}`, position === undefined ? {} : { position: Number(position) });
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A request body as UTF-8 text, refusing bytes that are not UTF-8 (a GBK body, say)
- * instead of storing U+FFFD in their place. A leading BOM is dropped.
- */
-export function utf8Body(body: Buffer, code: 'MALFORMED_JSON' | 'MALFORMED_CSV'): string {
-  try {
-    return UTF8.decode(body);
-  } catch {
-    // The first offending byte, for the message: where the lenient decoding first put U+FFFD.
-    const lenient = body.toString('utf8');
-    const at = Buffer.byteLength(lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD'))));
-    throw new AppError(code, `the body is not UTF-8: byte ${at} starts no UTF-8 character (was it sent in GBK?); send it in UTF-8`, { byte: at });
-  }
 }
 
 export async function jsonBodyPlugin(app: FastifyInstance): Promise<void> {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { getImport, importIdentities, rowsFromCsv, type ImportInput } from '../../services/identity-import.js';
+import { getImport, importIdentities, rowsFromCsv, tooManyRows, type ImportInput } from '../../services/identity-import.js';
 import type { SettleDeps } from '../../services/settle.js';
 import { AppError, errorResponses } from '../errors.js';
 import { actorOf } from '../plugins/auth.js';
-import { utf8Body } from '../plugins/json-body.js';
+import { utf8Body } from '../body-text.js';
 import { IMPORT_ROWS_MAX, ImportJsonSchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, type ImportJson } from '../schemas/imports.js';
 
 const tags = ['registry'];
@@ -43,18 +43,17 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
     async (req, reply) => {
       if (req.validationError) {
         const tooMany = req.validationError.validation?.some((v: { keyword: string; instancePath: string }) => v.keyword === 'maxItems' && v.instancePath === '/rows');
-        if (tooMany) throw rowCap(`more than ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows`);
+        if (tooMany) throw tooManyRows(`more than ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows`, IMPORT_ROWS_MAX);
         throw req.validationError;
       }
-      // Only the two media types the route names: Fastify also reads text/plain (as a
-      // string) and runs no schema for a request without a Content-Type.
-      const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      // Only text/csv is read as a string and only application/json as an object (no other
+      // parser is registered); a request without a body or Content-Type has neither.
       let input: ImportInput;
-      if (mediaType === 'text/csv' && typeof req.body === 'string') {
+      if (typeof req.body === 'string') {
         const { batchId, source } = req.query;
         if (!batchId || !source) throw new AppError('VALIDATION_FAILED', 'a CSV import needs ?batchId= and ?source=', { errors: [{ path: '/querystring', message: 'batchId and source are required with text/csv' }] });
         input = { batchId, source, ...(await rowsFromCsv(req.body, { maxRows: IMPORT_ROWS_MAX })) };
-      } else if (mediaType === 'application/json' && typeof req.body === 'object' && req.body !== null) {
+      } else if (typeof req.body === 'object' && req.body !== null) {
         const body = req.body as ImportJson;
         input = { batchId: body.batchId, source: body.source, rows: body.rows.map((r) => ({ ...r, validTo: r.validTo ?? null })) };
       } else {
@@ -72,7 +71,3 @@ export const identityImportRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async
     async (req) => getImport(deps.db, req.params.batchId),
   );
 };
-
-function rowCap(what: string): AppError {
-  return new AppError('PAYLOAD_TOO_LARGE', `${what}; send the list in batches of at most ${IMPORT_ROWS_MAX.toLocaleString('en-US')} rows`, { maxRows: IMPORT_ROWS_MAX });
-}
