@@ -11,9 +11,8 @@ import { AppError, ErrorSchema, statusOfCode, type ErrorCode } from '../errors.j
  * else is logged with its stack and answered with a bare 500 that leaks nothing.
  */
 
+// (JSON bodies are parsed by plugins/json-body.ts, which raises MALFORMED_JSON itself.)
 const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', message: 'the request body is empty but the content type says JSON' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the Content-Type is not one this route reads: send application/json (identity imports also take text/csv)' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'MALFORMED_JSON', message: 'content-length does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE' },
@@ -56,9 +55,7 @@ export function toWireError(err: unknown): { status: number; body: { code: strin
   if (fe?.validation) {
     // Paths as every other refusal gives them: /body/lines/0/amount, /querystring/limit.
     const errors = fe.validation.map((v) => ({ path: `/${fe.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
-    const first = fe.validation[0];
-    const where = first ? `${fe.validationContext ?? ''}${first.instancePath}` : '';
-    return { status: 400, body: { code: 'VALIDATION_FAILED', message: `request ${where} ${first?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim(), details: { errors } } };
+    return { status: 400, body: { code: 'VALIDATION_FAILED', message: `request ${errors[0]?.path.slice(1) ?? ''} ${errors[0]?.message ?? 'is invalid'}`.trim(), details: { errors } } };
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { status: statusOfCode(known.code), body: { code: known.code, message: known.message ?? fe.message, details: {} } };
