@@ -12,6 +12,8 @@ import { settleJobs, type SettleDeps, type SettleJob, type SettleOutcome } from 
 import { AppError } from '../../src/http/errors.js';
 import { testApp } from '../helpers/app.js';
 import { addPerson, bill, H, TODAY } from '../helpers/fixtures.js';
+import { Decimal } from 'decimal.js';
+import { statementSlots } from '../../src/db/repositories/settlements.js';
 import { assertEveryReplayIdentical } from '../helpers/replay.js';
 
 /*
@@ -60,6 +62,32 @@ t.test('jobs of different persons settle in one transaction, each exactly as if 
   t.equal(Number(lines.rows[0]!.n), outcomes.reduce((a, o) => a + o.record.settlement!.layers.length, 0), 'every fund line written once');
   const keys = await sql<{ n: string }>`SELECT count(*)::text AS n FROM idempotency_keys WHERE key LIKE 'gc-%'`.execute(ctx.db);
   t.equal(Number(keys.rows[0]!.n), 4, 'one idempotency record each');
+});
+
+t.test('statements are made for a power of two of settlements, and a batch that leaves slots over stores each value with its own settlement', async (t) => {
+  t.same([1, 2, 3, 5, 8, 9, 200, 256].map(statementSlots), [1, 2, 4, 8, 8, 16, 256, 256]);
+  t.throws(() => statementSlots(0), /1 to 256/);
+  t.throws(() => statementSlots(257), /1 to 256/);
+  // Five jobs in a statement made for eight: three slots are sent empty. Each with its own
+  // amount and visit, so that a result, snapshot or request stored with the wrong
+  // settlement cannot look right.
+  const persons = ['GC-S1', 'GC-S2', 'GC-S3', 'GC-S4', 'GC-S5'];
+  for (const p of persons) await addPerson(ctx.db, p);
+  const jobs: SettleJob[] = persons.map((p, i) => ({ req: bill({ personId: p, visitNo: `GC-SLOT-${i}`, amount: 12_000 + i * 777.77 }), key: `gc-slot-${i}` }));
+  const outcomes = (await settleJobs(deps, jobs)).map(value);
+  const tx = await txOf(outcomes.map((o) => o.record.id));
+  t.equal(new Set(tx.values()).size, 1, 'the five were inserted by one transaction');
+  for (const [i, o] of outcomes.entries()) {
+    const stored = await sql<{ result: unknown; bill: { visitNo: string; lines: unknown[] }; request: unknown; total: string }>`
+      SELECT s.result, i.bill, k.request, s.amount_total::text AS total
+      FROM settlements s JOIN settlement_inputs i ON i.settlement_id = s.id JOIN idempotency_keys k ON k.settlement_id = s.id
+      WHERE s.id = ${o.record.id}`.execute(ctx.db);
+    const row = stored.rows[0]!;
+    t.same(row.result, o.record.settlement, `${persons[i]}: its own result`);
+    t.equal(row.total, jobs[i]!.req.lines.reduce((a, l) => a.plus(l.amount), new Decimal(0)).toFixed(2), `${persons[i]}: its own total`);
+    t.equal(row.bill.visitNo, `GC-SLOT-${i}`, `${persons[i]}: its own bill snapshot`);
+    t.same(row.request, jobs[i]!.req, `${persons[i]}: its own request on the key`);
+  }
 });
 
 t.test('a bill the registry refuses: it is answered alone, the others are settled together without it', async (t) => {
