@@ -159,6 +159,14 @@ t.test('replay recomputes identically; what-if under another version writes noth
   t.same((await call('GET', `/v1/persons/${P.DIBAO}/ledger?year=2026`)).json(), ledgerBefore, 'what-if writes nothing');
   t.equal((await call('POST', `/v1/settlements/${s.id}/replay`, { body: { policyVersionId: 'nope' } })).json().code, 'POLICY_VERSION_NOT_FOUND');
   t.equal((await call('POST', '/v1/settlements/00000000-0000-4000-8000-000000000000/replay', { body: {} })).statusCode, 404);
+  // A plain replay needs no body at all (curl -X POST …/replay); one sent must still be a JSON object.
+  const bare = await call('POST', `/v1/settlements/${s.id}/replay`);
+  t.equal(bare.statusCode, 200, bare.body.slice(0, 300));
+  t.same(bare.json(), r.json(), 'without a body: the same answer as with {}');
+  const emptyJson = await call('POST', `/v1/settlements/${s.id}/replay`, { headers: { 'content-type': 'application/json' } });
+  t.match([emptyJson.statusCode, emptyJson.json().code], [400, 'MALFORMED_JSON'], 'an empty body that says it is JSON is still refused');
+  const nullBody = await call('POST', `/v1/settlements/${s.id}/replay`, { body: 'null', headers: { 'content-type': 'application/json' } });
+  t.match([nullBody.statusCode, nullBody.json().code], [400, 'VALIDATION_FAILED'], 'a JSON null is not a replay request');
 });
 
 t.test('list: filters by hospital, person and dates, pages with a cursor', async (t) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
@@ -11,6 +11,36 @@ export const OPENAPI_INFO = {
     '{code, message, details} with stable codes.',
   version: '1.0.0',
 };
+
+/**
+ * Marks a route schema whose body may be left out altogether (see noBodyAsEmptyObject):
+ * @fastify/swagger copies a schema's x- members into its operation, and the document
+ * says there that the request body is not required, then drops the mark.
+ */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+/**
+ * preValidation of a route whose body may be left out: a request without one (no
+ * Content-Type, nothing sent) is validated and handled as {}. A body that was sent is
+ * left alone: an empty one that says it is JSON is still 400 MALFORMED_JSON.
+ */
+export async function noBodyAsEmptyObject(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined) req.body = {};
+}
+
+/** Each operation marked OPTIONAL_BODY: its request body is not required, and the mark is gone. */
+function optionalBodies(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = (doc.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  for (const ops of Object.values(paths)) {
+    for (const op of Object.values(ops)) {
+      if (op === null || typeof op !== 'object' || !(OPTIONAL_BODY in op)) continue;
+      const body = op.requestBody as { required?: boolean } | undefined;
+      if (body) body.required = false;
+      delete op[OPTIONAL_BODY];
+    }
+  }
+  return doc;
+}
 
 export async function swaggerPlugin(app: FastifyInstance, opts: { ui: boolean }): Promise<void> {
   await app.register(swagger, {
@@ -26,6 +56,7 @@ export async function swaggerPlugin(app: FastifyInstance, opts: { ui: boolean })
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
       },
     },
+    transformObject: (doc) => optionalBodies(('openapiObject' in doc ? doc.openapiObject : doc.swaggerObject) as Record<string, unknown>),
   });
   if (opts.ui) {
     await app.register(swaggerUi, {
