@@ -1,10 +1,11 @@
 /**
  * Group commit for settlements. At most `workers` settlement transactions run at once;
  * a request that arrives while all of them are busy waits, and a worker that finishes
- * takes every waiting request it can (up to `maxBatch`) into its next transaction. Under
- * light load each request runs alone at once, as without the queue; under heavy load the
- * fixed cost of a transaction (its round trips, its statements' start-up, its commit and
- * WAL flush) is shared by many settlements.
+ * takes every waiting request it can (up to `maxBatch`) into its next transaction. An idle
+ * worker starts at the end of the event loop's turn (startSoon), so requests read in one
+ * turn share a batch. Under light load each request runs alone with no other wait; under
+ * heavy load the fixed cost of a transaction (its round trips, its statements' start-up,
+ * its commit and WAL flush) is shared by many settlements.
  *
  * Two jobs whose `conflicts` share a string never go into one batch: a later one waits
  * for a later batch, in arrival order. The batch runner answers one result per job; a
@@ -30,6 +31,8 @@ interface Waiting<J, R> {
 export class SettlementQueue<J, R> {
   private waiting: Array<Waiting<J, R>> = [];
   private busy = 0;
+  /** A start of idle workers is scheduled (startSoon). */
+  private starting = false;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -42,13 +45,33 @@ export class SettlementQueue<J, R> {
   submit(job: J): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ job, since: performance.now(), resolve, reject });
-      if (this.busy < this.opts.workers) {
+      if (this.busy < this.opts.workers) this.startSoon();
+      else this.sweepWhileWaiting();
+    });
+  }
+
+  /**
+   * Starts idle workers once the event loop has read what it is reading now (setImmediate
+   * runs right after the poll phase): requests that arrive together, as a burst of
+   * answers brings a burst of new requests, then share one batch instead of each taking a
+   * worker alone as it is parsed. A lone request waits only for the end of its turn.
+   */
+  private startSoon(): void {
+    if (this.starting) return;
+    this.starting = true;
+    setImmediate(() => {
+      this.starting = false;
+      // A worker takes its batch synchronously (see work): start one more while jobs remain.
+      while (this.waiting.length > 0 && this.busy < this.opts.workers) {
         this.busy++;
         void this.work();
-      } else {
-        this.sweeper ??= setInterval(() => this.expire(), Math.max(10, this.opts.maxWaitMs / 4)).unref();
       }
+      if (this.waiting.length > 0) this.sweepWhileWaiting();
     });
+  }
+
+  private sweepWhileWaiting(): void {
+    this.sweeper ??= setInterval(() => this.expire(), Math.max(10, this.opts.maxWaitMs / 4)).unref();
   }
 
   /** Answers the jobs that waited too long, and stops sweeping when nothing waits. */

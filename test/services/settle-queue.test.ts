@@ -35,17 +35,38 @@ function harness(workers: number, maxBatch: number) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-t.test('an idle queue runs a job at once, alone', async (t) => {
+t.test('an idle queue runs a job at the end of the turn it arrived in, alone', async (t) => {
   const h = harness(2, 8);
   const p = h.q.submit({ n: 0, person: 'A' });
-  t.same(h.batches, [[{ n: 0, person: 'A' }]], 'runner called synchronously with a batch of one');
+  t.same(h.batches, [], 'not within submit');
+  await tick();
+  t.same(h.batches, [[{ n: 0, person: 'A' }]], 'right after the turn: a batch of one');
   h.release[0]!();
   t.equal(await p, 'done 0');
+});
+
+t.test('jobs arriving in one turn while workers are idle share one batch instead of a worker each', async (t) => {
+  const h = harness(3, 4);
+  const all = [
+    { n: 0, person: 'A' },
+    { n: 1, person: 'B' },
+    { n: 2, person: 'A' }, // A again: not in A's batch
+    { n: 3, person: 'C' },
+    { n: 5, person: 'D' },
+    { n: 6, person: 'E' }, // the first batch is full at four
+  ].map((j) => h.q.submit(j));
+  await tick();
+  t.same(h.batches.map((b) => b.map((j) => j.n)), [[0, 1, 3, 5], [2, 6]], 'a full batch first, then a second worker for what it could not take; the third stays idle');
+  h.release[0]!();
+  h.release[1]!();
+  t.same(await Promise.all(all), ['done 0', 'done 1', 'done 2', 'done 3', 'done 5', 'done 6']);
+  t.equal(h.mostRunning(), 2);
 });
 
 t.test('jobs arriving while every worker is busy share the next batch, up to maxBatch, never two of one person', async (t) => {
   const h = harness(1, 4);
   const first = h.q.submit({ n: 0, person: 'A' });
+  await tick();
   const later = [
     { n: 1, person: 'B' },
     { n: 2, person: 'C' },
@@ -73,6 +94,7 @@ t.test('jobs arriving while every worker is busy share the next batch, up to max
 t.test('each job gets its own answer; a runner that throws fails its whole batch and only it', async (t) => {
   const h = harness(1, 8);
   const a = h.q.submit({ n: 0, person: 'A' });
+  await tick();
   const b = [h.q.submit({ n: 4, person: 'B' }), h.q.submit({ n: 8, person: 'C' })];
   h.release[0]!();
   t.equal(await a, 'done 0');
@@ -83,9 +105,9 @@ t.test('each job gets its own answer; a runner that throws fails its whole batch
   t.match(String((settled[0] as PromiseRejectedResult).reason), /connection lost/);
   // The queue keeps working after a failed batch, and a refused job is refused alone.
   const c = [h.q.submit({ n: 10, person: 'D' }), h.q.submit({ n: 14, person: 'E' })];
-  h.release[2]!();
   await tick();
-  h.release[3]?.();
+  t.same(h.batches[2]!.map((j) => j.n), [10, 14], 'both arrived in one turn: one batch');
+  h.release[2]!();
   const after = await Promise.allSettled(c);
   t.same(after.map((s) => s.status), ['fulfilled', 'rejected']);
   t.match(String((after[1] as PromiseRejectedResult).reason), /job 14 refused/);
@@ -94,6 +116,7 @@ t.test('each job gets its own answer; a runner that throws fails its whole batch
 t.test('never more batches at once than workers', async (t) => {
   const h = harness(3, 2);
   const all = Array.from({ length: 20 }, (_, n) => h.q.submit({ n: n * 5 + 1, person: `P${n}` }));
+  await tick();
   t.equal(h.batches.length, 3, 'three workers start, the rest wait');
   // Finish the batches one at a time, oldest first, until every job has its answer.
   for (let released = 0; released < h.release.length; released++) {
@@ -109,6 +132,7 @@ t.test('never more batches at once than workers', async (t) => {
 t.test('a runner answering the wrong number of results fails the batch instead of misrouting answers', async (t) => {
   const q = new SettlementQueue<Job, string>(async () => [{ status: 'fulfilled', value: 'only one' }], { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], ...PATIENT });
   const first = q.submit({ n: 0, person: 'A' });
+  await tick();
   const more = [q.submit({ n: 1, person: 'B' }), q.submit({ n: 2, person: 'C' })];
   t.equal(await first, 'only one');
   const s = await Promise.allSettled(more);
@@ -135,6 +159,7 @@ t.test('a job that waits longer than maxWaitMs is answered with expired(job) and
     { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: (j) => new Error(`job ${j.n} waited too long`) },
   );
   const stuck = q.submit({ n: 0, person: 'A' });
+  await tick();
   const waiting = q.submit({ n: 1, person: 'B' });
   await t.rejects(waiting, /job 1 waited too long/, 'refused while the only worker is still busy');
   t.equal(q.depth, 0);
@@ -143,6 +168,7 @@ t.test('a job that waits longer than maxWaitMs is answered with expired(job) and
   t.same(ran, [0], 'the expired job never ran');
   // A fresh job after that runs as usual.
   const next = q.submit({ n: 2, person: 'C' });
+  await tick();
   release[1]!();
   t.equal(await next, 'done 2');
 });
@@ -158,6 +184,7 @@ t.test('a worker that finds every waiting job expired runs no empty batch', asyn
     { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: () => { throw new Error('a refusal that cannot be built'); } },
   );
   const running = q.submit({ n: 0, person: 'A' });
+  await tick();
   const late = q.submit({ n: 1, person: 'B' });
   // Past the deadline with no chance for the sweep timer to run: the worker, freed next,
   // is the one that finds job 1 expired when it takes its next batch.
