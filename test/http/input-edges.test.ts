@@ -233,8 +233,28 @@ t.test('a limit or year of Infinity (1e400 coerced by the schema) is a 400, not 
       t.match(r.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path }] } });
     }
   }
-  t.equal((await call('GET', '/v1/settlements?limit=1e1', { as: 'ops' })).statusCode, 200, 'a finite number in exponent form is still a number');
   t.equal((await call('GET', '/v1/settlements?limit=1e3', { as: 'ops' })).statusCode, 400, 'and the maximum still holds');
+});
+
+t.test('an integer in a query string is decimal digits: hexadecimal, exponents, fractions, signs and blanks are 400', async (t) => {
+  const cases: Array<[string, 'ops' | 'admin', string]> = [
+    ['/v1/settlements?limit=', 'ops', '/querystring/limit'],
+    [`/v1/persons/${P.DIBAO}/ledger?year=`, 'ops', '/querystring/year'],
+    ['/v1/audit?limit=', 'admin', '/querystring/limit'],
+  ];
+  for (const [url, as, path] of cases) {
+    const good = path.endsWith('year') ? '2026' : '10';
+    const ok = await call('GET', `${url}${good}`, { as });
+    t.equal(ok.statusCode, 200, `${url}${good}: ${ok.body.slice(0, 160)}`);
+    for (const v of ['0x10', '0X7EA', '1e1', '2.026e3', '10.0', '+10', '%2010', '10%20', '0b1010', '0o12', '']) {
+      const r = await call('GET', `${url}${v}`, { as });
+      t.equal(r.statusCode, 400, `${url}${v}: ${r.body.slice(0, 160)}`);
+      t.match(r.json(), { code: 'VALIDATION_FAILED', details: { errors: [{ path }] } }, `${url}${v}`);
+    }
+  }
+  const negative = await call('GET', '/v1/settlements?limit=-5', { as: 'ops' });
+  t.match([negative.statusCode, negative.json().details.errors[0].message], [400, /must be >= 1/], 'a minus sign is read, and the minimum refuses it');
+  t.equal((await call('GET', '/v1/settlements?limit=007', { as: 'ops' })).statusCode, 200, 'leading zeros are still decimal digits');
 });
 
 t.test('a new policy version dated outside 2000–2200 is POLICY_INVALID and nothing is stored; one stored before the check still lists', async (t) => {
