@@ -10,8 +10,9 @@ import AjvCompiler from '@fastify/ajv-compiler';
  *   were all silently converted before; a HIS integration sending them has a bug it
  *   should hear of at once (400 VALIDATION_FAILED naming the field), not a settlement
  *   computed from a guess.
- * - an integer in a query string, path or header must be written in decimal digits
- *   (an optional minus sign, nothing else). Ajv's coercion takes whatever JavaScript's
+ * - an integer in a query string, path or header (a property that takes whole numbers
+ *   only: see wholeNumbersOnly) must be written in decimal digits (an optional minus
+ *   sign, nothing else). Ajv's coercion takes whatever JavaScript's
  *   Number() reads as a whole number: `0x10`, `1e1`, `10.0`, `+5` and ` 10` all passed
  *   as integers before.
  */
@@ -29,12 +30,41 @@ const DIGITS = /^-?[0-9]+$/;
 
 type Validate = ReturnType<ReturnType<AjvCompiler.ValidatorFactory>>;
 
-/** The top-level properties of an object schema that are integers (or null). */
+interface PropertySchema {
+  type?: unknown;
+  const?: unknown;
+  enum?: unknown;
+  anyOf?: PropertySchema[];
+  oneOf?: PropertySchema[];
+}
+
+/**
+ * Whether a property's schema takes whole numbers only (and perhaps null): an integer,
+ * a number that must be an integer constant or one of integer values, or a union of
+ * such (TypeBox writes `Type.Union([Type.Literal(48), Type.Literal(80)])` as an anyOf of
+ * number constants). A schema that also takes text or fractions is left to Ajv.
+ */
+function wholeNumbersOnly(p: PropertySchema): boolean {
+  const branches = p.anyOf ?? p.oneOf;
+  if (branches) {
+    const numeric = branches.filter((b) => b.type !== 'null');
+    return numeric.length > 0 && numeric.every(wholeNumbersOnly);
+  }
+  const types = Array.isArray(p.type) ? p.type.filter((t) => t !== 'null') : [p.type];
+  if (types.length === 1 && types[0] === 'integer') return true;
+  if (types.length === 1 && types[0] === 'number') {
+    if (Number.isInteger(p.const)) return true;
+    return Array.isArray(p.enum) && p.enum.length > 0 && p.enum.every((v) => Number.isInteger(v));
+  }
+  return false;
+}
+
+/** The top-level properties of an object schema that take whole numbers only. */
 function integerProperties(schema: unknown): string[] {
-  const props = (schema as { properties?: Record<string, { type?: unknown }> } | null)?.properties;
+  const props = (schema as { properties?: Record<string, PropertySchema> } | null)?.properties;
   if (!props) return [];
   return Object.entries(props)
-    .filter(([, p]) => p.type === 'integer' || (Array.isArray(p.type) && p.type.includes('integer')))
+    .filter(([, p]) => wholeNumbersOnly(p))
     .map(([name]) => name);
 }
 

@@ -65,6 +65,11 @@ t.test('unacceptable formats, bad widths and unknown ids are refused', async (t)
   t.equal(r406.statusCode, 406);
   t.equal(r406.json().code, 'NOT_ACCEPTABLE');
   t.equal((await call('GET', `/v1/settlements/${rec.id}/slip?width=50`)).statusCode, 400);
+  // 48 and 80 written any other way than in digits are refused too, not read as those widths.
+  for (const w of ['0x30', '4.8e1', '+80', '80.0']) {
+    const r = await call('GET', `/v1/settlements/${rec.id}/slip?format=text&width=${w}`);
+    t.match([r.statusCode, r.json().code, r.json().details.errors[0].path], [400, 'VALIDATION_FAILED', '/querystring/width'], `width=${w}`);
+  }
   const missing = await call('GET', '/v1/settlements/00000000-0000-4000-8000-000000000000/slip');
   t.equal(missing.statusCode, 404);
   const anonymous = await ctx.app.inject({ method: 'GET', url: `/v1/settlements/${rec.id}/slip` });
