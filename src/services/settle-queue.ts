@@ -63,8 +63,11 @@ export class SettlementQueue<J, R> {
       this.starting = false;
       // A worker takes its batch synchronously (see work): start one more while jobs remain.
       while (this.waiting.length > 0 && this.busy < this.opts.workers) {
+        const before = this.waiting.length;
         this.busy++;
         void this.work();
+        // A worker that took nothing (its take() threw) would be started again for ever.
+        if (this.waiting.length >= before) break;
       }
       if (this.waiting.length > 0) this.sweepWhileWaiting();
     });
@@ -132,7 +135,14 @@ export class SettlementQueue<J, R> {
     const left: Array<Waiting<J, R>> = [];
     const seen = new Set<string>();
     for (const w of this.waiting) {
-      const keys = taken.length < this.opts.maxBatch ? this.opts.conflicts(w.job) : null;
+      let keys: string[] | null;
+      try {
+        keys = taken.length < this.opts.maxBatch ? this.opts.conflicts(w.job) : null;
+      } catch (err) {
+        // A job whose conflicts cannot be told never runs: it is answered with that error.
+        w.reject(err);
+        continue;
+      }
       if (keys && keys.every((k) => !seen.has(k))) {
         keys.forEach((k) => seen.add(k));
         taken.push(w);

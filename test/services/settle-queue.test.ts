@@ -140,6 +140,29 @@ t.test('a runner answering the wrong number of results fails the batch instead o
   t.match(String((s[0] as PromiseRejectedResult).reason), /batch of 2 answered 1 results/);
 });
 
+t.test('a job whose conflicts cannot be told is refused with that error, alone, and the queue goes on', async (t) => {
+  const batches: number[][] = [];
+  const q = new SettlementQueue<Job, string>(
+    async (jobs) => {
+      batches.push(jobs.map((j) => j.n));
+      return jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` }));
+    },
+    {
+      workers: 2, maxBatch: 8, ...PATIENT,
+      conflicts: (j) => {
+        if (j.person === 'BROKEN') throw new Error(`no keys for job ${j.n}`);
+        return [j.person];
+      },
+    },
+  );
+  const all = [q.submit({ n: 0, person: 'A' }), q.submit({ n: 1, person: 'BROKEN' }), q.submit({ n: 2, person: 'B' })];
+  const settled = await Promise.allSettled(all);
+  t.same(settled.map((s) => (s.status === 'fulfilled' ? s.value : String((s.reason as Error).message))), ['done 0', 'no keys for job 1', 'done 2']);
+  t.same(batches, [[0, 2]], 'the others ran together; the refused one never ran');
+  t.equal(q.depth, 0);
+  t.equal(await q.submit({ n: 3, person: 'C' }), 'done 3', 'and the queue takes new jobs');
+});
+
 t.test('a queue needs a worker and a batch of at least one', async (t) => {
   t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 0, maxBatch: 1, conflicts: () => [], ...PATIENT }), /at least one worker/);
   t.throws(() => new SettlementQueue<Job, string>(async () => [], { workers: 1, maxBatch: 0, conflicts: () => [], ...PATIENT }), /at least one worker/);

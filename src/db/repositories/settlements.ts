@@ -160,6 +160,11 @@ function insertSettlementsText(slots: number): string {
   FROM s`;
 }
 
+/** A snapshot value as a json parameter; a missing one (null or undefined) as SQL NULL, which its NOT NULL column refuses. */
+function jsonParam(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
 const insertTexts = new Map<number, string>();
 const openTexts = new Map<number, string>();
 
@@ -195,10 +200,10 @@ export async function insertSettlements(q: Transaction<DB> | pg.ClientBase, all:
     // request reuses the same text.
     big[i * 5] = jsonText(s.result);
     if (s.inputs) {
-      big[i * 5 + 1] = JSON.stringify(s.inputs.bill);
-      big[i * 5 + 2] = JSON.stringify(s.inputs.person);
-      big[i * 5 + 3] = JSON.stringify(s.inputs.ledger_before);
-      big[i * 5 + 4] = JSON.stringify(s.inputs.ledger_after);
+      big[i * 5 + 1] = jsonParam(s.inputs.bill);
+      big[i * 5 + 2] = jsonParam(s.inputs.person);
+      big[i * 5 + 3] = jsonParam(s.inputs.ledger_before);
+      big[i * 5 + 4] = jsonParam(s.inputs.ledger_after);
     }
   });
   const rows = await runStatement<{ id: string; created_at: Date; created_at_text: string; ledger_written: boolean }>(q, `settlement_insert_v8_${slots}`, textFor(insertTexts, slots, insertSettlementsText), [
