@@ -43,7 +43,7 @@
  * BENCH_CONNECTIONS=8,32  BENCH_SECONDS=20  BENCH_WARMUP_SECONDS=3  DB_POOL_MAX=6
  * BENCH_RATES=1000 (open-loop levels after the closed-loop ones: requests sent at that
  *   fixed rate whatever the answers, latency counted from when each was due; empty = none)
- * SETTLE_WORKERS=3  SETTLE_BATCH_MAX=8 (group commit; SETTLE_BATCH_MAX=1 SETTLE_WORKERS=6 switches it off)
+ * SETTLE_WORKERS=3  SETTLE_BATCH_MAX=8  SETTLE_GATHER_MS=1 (group commit; SETTLE_BATCH_MAX=1 SETTLE_WORKERS=6 switches it off)
  * BENCH_TCP=1 (loopback TCP instead of the embedded server's unix socket)
  * BENCH_LOG=info (service logs on, as in production but to /dev/null; default off)
  * BENCH_PG_SETTINGS=name=value,… (extra embedded server settings, e.g. for pg_stat_statements)
@@ -326,7 +326,7 @@ async function main(): Promise<void> {
     const app = await buildApp({ config, db, logger: logLevel !== undefined, logStream, clock: fixedClock(DATE), docs: false });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
-    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${config.SETTLE_WORKERS} settlement workers, batches of at most ${config.SETTLE_BATCH_MAX}, ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
+    console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${config.SETTLE_WORKERS} settlement workers, batches of at most ${config.SETTLE_BATCH_MAX} (a free worker gathers ${config.SETTLE_GATHER_MS} ms while another is busy), ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
     cpuReference('before');
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {

@@ -22,6 +22,12 @@ export const ConfigSchema = Type.Object({
   SETTLE_WORKERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'settlement transactions at once (group commit beyond); unset = min(3, DB_POOL_MAX)' })),
   /** Most settlements one shared transaction takes (1 = no group commit). */
   SETTLE_BATCH_MAX: Type.Integer({ default: 8, minimum: 1, maximum: 256, description: 'most settlements per shared transaction' }),
+  /**
+   * How long a free settlement worker gathers requests while another worker's transaction
+   * runs, before it starts a transaction of its own (0 = only to the end of the event
+   * loop's turn). More settlements per transaction, fewer transactions.
+   */
+  SETTLE_GATHER_MS: Type.Number({ default: 1, minimum: 0, maximum: 50, description: 'how long a free settlement worker gathers requests while another is busy (0 = none)' }),
   /** How long a settle request may wait for a free settlement worker before 503 (nothing written). */
   SETTLE_QUEUE_TIMEOUT_MS: Type.Integer({ default: 5000, minimum: 100, maximum: 600_000, description: 'wait for a settlement worker before 503' }),
   /**

@@ -82,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const queue = new SettlementQueue<SettleJob, SettleOutcome>((jobs) => settleJobs(base, jobs), {
     workers: opts.config.SETTLE_WORKERS,
     maxBatch: opts.config.SETTLE_BATCH_MAX,
+    gatherMs: opts.config.SETTLE_GATHER_MS,
     conflicts: conflictKeys,
     maxWaitMs: opts.config.SETTLE_QUEUE_TIMEOUT_MS,
     expired: (job) =>

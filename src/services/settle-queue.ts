@@ -3,9 +3,12 @@
  * a request that arrives while all of them are busy waits, and a worker that finishes
  * takes every waiting request it can (up to `maxBatch`) into its next transaction. An idle
  * worker starts at the end of the event loop's turn (startSoon), so requests read in one
- * turn share a batch. Under light load each request runs alone with no other wait; under
- * heavy load the fixed cost of a transaction (its round trips, its statements' start-up,
- * its commit and WAL flush) is shared by many settlements.
+ * turn share a batch; while another worker's transaction runs, it first gathers for
+ * `gatherMs` (or until a full batch waits), so that requests arriving one by one share a
+ * transaction too, or are taken by that worker when it finishes. With nothing running,
+ * a request runs alone with no other wait; under heavy load the fixed cost of a
+ * transaction (its round trips, its statements' start-up, its commit and WAL flush) is
+ * shared by many settlements.
  *
  * Two jobs whose `conflicts` share a string never go into one batch: a later one waits
  * for a later batch, in arrival order. The batch runner answers one result per job; a
@@ -19,6 +22,8 @@ export interface QueueOptions<J> {
   conflicts: (job: J) => string[];
   maxWaitMs: number;
   expired: (job: J) => unknown;
+  /** How long an idle worker gathers requests while another worker is busy (0 or absent: to the end of the turn only). */
+  gatherMs?: number;
 }
 
 interface Waiting<J, R> {
@@ -31,8 +36,9 @@ interface Waiting<J, R> {
 export class SettlementQueue<J, R> {
   private waiting: Array<Waiting<J, R>> = [];
   private busy = 0;
-  /** A start of idle workers is scheduled (startSoon). */
+  /** A start of idle workers is scheduled (startSoon); a timer when it gathers. */
   private starting = false;
+  private gathering: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +53,12 @@ export class SettlementQueue<J, R> {
       this.waiting.push({ job, since: performance.now(), resolve, reject });
       if (this.busy < this.opts.workers) this.startSoon();
       else this.sweepWhileWaiting();
+      // A full batch waits: gathering longer only delays it.
+      if (this.gathering && this.waiting.length >= this.opts.maxBatch) {
+        clearTimeout(this.gathering);
+        this.gathering = undefined;
+        setImmediate(() => this.startIdle());
+      }
     });
   }
 
@@ -59,18 +71,29 @@ export class SettlementQueue<J, R> {
   private startSoon(): void {
     if (this.starting) return;
     this.starting = true;
-    setImmediate(() => {
-      this.starting = false;
-      // A worker takes its batch synchronously (see work): start one more while jobs remain.
-      while (this.waiting.length > 0 && this.busy < this.opts.workers) {
-        const before = this.waiting.length;
-        this.busy++;
-        void this.work();
-        // A worker that took nothing (its take() threw) would be started again for ever.
-        if (this.waiting.length >= before) break;
-      }
-      if (this.waiting.length > 0) this.sweepWhileWaiting();
-    });
+    const gather = this.opts.gatherMs ?? 0;
+    if (gather > 0 && this.busy > 0 && this.waiting.length < this.opts.maxBatch) {
+      this.gathering = setTimeout(() => {
+        this.gathering = undefined;
+        this.startIdle();
+      }, gather);
+    } else {
+      setImmediate(() => this.startIdle());
+    }
+  }
+
+  /** Starts idle workers while jobs wait (a busy worker that finished meanwhile may have taken them all). */
+  private startIdle(): void {
+    this.starting = false;
+    // A worker takes its batch synchronously (see work): start one more while jobs remain.
+    while (this.waiting.length > 0 && this.busy < this.opts.workers) {
+      const before = this.waiting.length;
+      this.busy++;
+      void this.work();
+      // A worker that took nothing (its take() threw) would be started again for ever.
+      if (this.waiting.length >= before) break;
+    }
+    if (this.waiting.length > 0) this.sweepWhileWaiting();
   }
 
   private sweepWhileWaiting(): void {

@@ -63,6 +63,56 @@ t.test('jobs arriving in one turn while workers are idle share one batch instead
   t.equal(h.mostRunning(), 2);
 });
 
+t.test('with gatherMs, a free worker gathers while another is busy: jobs arriving one by one share its batch', async (t) => {
+  // harness() has no gatherMs; this queue gathers for 40 ms.
+  const batches: number[][] = [];
+  const release: Array<() => void> = [];
+  const q = new SettlementQueue<Job, string>(
+    (jobs) => {
+      batches.push(jobs.map((j) => j.n));
+      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
+    },
+    { workers: 2, maxBatch: 3, conflicts: (j) => [j.person], ...PATIENT, gatherMs: 40 },
+  );
+  const first = q.submit({ n: 0, person: 'A' });
+  await tick();
+  t.same(batches, [[0]], 'nothing was running: the first job starts at the end of its turn');
+  const second = q.submit({ n: 1, person: 'B' });
+  await tick();
+  const third = q.submit({ n: 2, person: 'C' });
+  await tick();
+  t.same(batches, [[0]], 'one worker busy: the free one gathers instead of starting at once');
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(batches, [[0], [1, 2]], 'after gatherMs, one batch of what arrived meanwhile');
+  release[0]!();
+  release[1]!();
+  t.same(await Promise.all([first, second, third]), ['done 0', 'done 1', 'done 2']);
+
+  // A full batch does not wait for the gathering to end.
+  const busy = q.submit({ n: 10, person: 'D' });
+  await tick();
+  const full = [11, 12, 13].map((n) => q.submit({ n, person: `P${n}` }));
+  await tick();
+  t.same(batches.slice(2), [[10], [11, 12, 13]], 'three waiting (maxBatch): started in the next turn');
+  release[2]!();
+  release[3]!();
+  t.same(await Promise.all([busy, ...full]), ['done 10', 'done 11', 'done 12', 'done 13']);
+
+  // A busy worker that finishes while another gathers takes the waiting jobs itself.
+  const a = q.submit({ n: 20, person: 'E' });
+  await tick();
+  const b = q.submit({ n: 21, person: 'F' });
+  await tick();
+  release[4]!();
+  t.equal(await a, 'done 20');
+  await tick();
+  t.same(batches.slice(4), [[20], [21]], 'job 21 ran in the worker that finished');
+  await new Promise((r) => setTimeout(r, 60));
+  t.equal(batches.length, 6, 'and the gathering worker, when its time came, found nothing to start');
+  release[5]!();
+  t.equal(await b, 'done 21');
+});
+
 t.test('jobs arriving while every worker is busy share the next batch, up to maxBatch, never two of one person', async (t) => {
   const h = harness(1, 4);
   const first = h.q.submit({ n: 0, person: 'A' });
