@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SettlementQueue } from '../../src/services/settle-queue.js';
+import { SettlementQueue, type QueueOptions } from '../../src/services/settle-queue.js';
 
 interface Job {
   n: number;
@@ -35,6 +35,20 @@ function harness(workers: number, maxBatch: number) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** A queue whose runner records each batch's job numbers and, once released, answers every job of it. */
+function recording(opts: QueueOptions<Job>) {
+  const batches: number[][] = [];
+  const release: Array<() => void> = [];
+  const q = new SettlementQueue<Job, string>(
+    (jobs) => {
+      batches.push(jobs.map((j) => j.n));
+      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
+    },
+    opts,
+  );
+  return { q, batches, release };
+}
+
 t.test('an idle queue runs a job at the end of the turn it arrived in, alone', async (t) => {
   const h = harness(2, 8);
   const p = h.q.submit({ n: 0, person: 'A' });
@@ -65,15 +79,7 @@ t.test('jobs arriving in one turn while workers are idle share one batch instead
 
 t.test('with gatherMs, a free worker gathers while another is busy: jobs arriving one by one share its batch', async (t) => {
   // harness() has no gatherMs; this queue gathers for 40 ms.
-  const batches: number[][] = [];
-  const release: Array<() => void> = [];
-  const q = new SettlementQueue<Job, string>(
-    (jobs) => {
-      batches.push(jobs.map((j) => j.n));
-      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
-    },
-    { workers: 2, maxBatch: 3, conflicts: (j) => [j.person], ...PATIENT, gatherMs: 40 },
-  );
+  const { q, batches, release } = recording({ workers: 2, maxBatch: 3, conflicts: (j) => [j.person], ...PATIENT, gatherMs: 40 });
   const first = q.submit({ n: 0, person: 'A' });
   await tick();
   t.same(batches, [[0]], 'nothing was running: the first job starts at the end of its turn');
@@ -247,15 +253,9 @@ t.test('a job that waits longer than maxWaitMs is answered with expired(job) and
 });
 
 t.test('a worker that finds every waiting job expired runs no empty batch', async (t) => {
-  const batches: number[][] = [];
-  const release: Array<() => void> = [];
-  const q = new SettlementQueue<Job, string>(
-    (jobs) => {
-      batches.push(jobs.map((j) => j.n));
-      return new Promise((resolve) => release.push(() => resolve(jobs.map((j) => ({ status: 'fulfilled', value: `done ${j.n}` })))));
-    },
-    { workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: () => { throw new Error('a refusal that cannot be built'); } },
-  );
+  const { q, batches, release } = recording({
+    workers: 1, maxBatch: 8, conflicts: (j) => [j.person], maxWaitMs: 100, expired: () => { throw new Error('a refusal that cannot be built'); },
+  });
   const running = q.submit({ n: 0, person: 'A' });
   await tick();
   const late = q.submit({ n: 1, person: 'B' });
