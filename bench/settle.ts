@@ -244,7 +244,12 @@ async function storagePerSettlement(db: ReturnType<typeof createDb>): Promise<vo
 
 const levelLabel = levelLabels();
 
-async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
+/** The service's settlement queue, as far as the bench reads it. */
+interface QueueStats {
+  readonly stats: { batches: number; jobs: number; alone: number };
+}
+
+async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queue: QueueStats, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
   const connections = 'connections' in level ? level.connections : 0;
   const rate = 'rate' in level ? level.rate : undefined;
   const loadBefore = load();
@@ -253,10 +258,12 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
   const pg0 = postgresCpuSeconds(pgDataDir);
   const io0 = await bufferTraffic(db);
   const wal0 = await walPosition(db);
+  const q0 = queue.stats;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE });
   const cpu = process.cpuUsage(cpu0);
+  const q1 = queue.stats;
   loop.disable();
   const pg1 = postgresCpuSeconds(pgDataDir);
   const times1 = cpuTimes();
@@ -278,6 +285,12 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, port
     `      pauses (no answer for over ${PAUSE_MS} ms): ${r.pauses}, the longest gap between answers ${r.longestPause.toFixed(1)} ms` +
       ` | event loop late at most: service ${(loop.max / 1e6).toFixed(1)} ms, load generator ${r.loopDelayMaxMs.toFixed(1)} ms`,
   );
+  const batches = q1.batches - q0.batches;
+  if (batches > 0) {
+    // How group commit grouped this level's requests: the more per transaction, the less each costs.
+    const jobs = q1.jobs - q0.jobs;
+    console.log(`      transactions: ${batches}, ${(jobs / batches).toFixed(1)} settle requests each on average; ${((100 * (q1.alone - q0.alone)) / jobs).toFixed(0)}% of the requests in a transaction of their own`);
+  }
   if (pgMs !== null && r.settled > 0) {
     // What the CPU per settlement allows when every core does nothing else: the rate is
     // CPU-bound once this is near the measured one.
@@ -338,8 +351,8 @@ async function main(): Promise<void> {
         await sql`ANALYZE`.execute(db);
         console.log(`warm-up: ${WARMUP} s at 8 connections, then ANALYZE (as autovacuum would); not counted`);
       }
-      for (const c of LEVELS) await drive(client, db, port, key, { connections: c }, dataDir);
-      for (const rate of RATES) await drive(client, db, port, key, { rate }, dataDir);
+      for (const c of LEVELS) await drive(client, db, app.settlementQueue, port, key, { connections: c }, dataDir);
+      for (const rate of RATES) await drive(client, db, app.settlementQueue, port, key, { rate }, dataDir);
     } finally {
       client.kill();
     }

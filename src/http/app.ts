@@ -28,6 +28,13 @@ import { slipRoutes } from './routes/slip.js';
 import { conflictKeys, settleJobs, type SettleDeps, type SettleJob, type SettleOutcome } from '../services/settle.js';
 import { SettlementQueue } from '../services/settle-queue.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The settlement workers' queue (group commit); its `stats` and `depth` are for diagnosis. */
+    settlementQueue: SettlementQueue<SettleJob, SettleOutcome>;
+  }
+}
+
 export interface AppOptions {
   config: Config;
   /** Owned by the caller: the app never closes it. */
@@ -90,6 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         visitNo: job.req.visitNo,
       }),
   });
+  // The queue's counters, for diagnosis (bench:settle prints them per level).
+  app.decorate('settlementQueue', queue);
   const deps = { ...base, queue };
   await app.register(healthRoutes, { db: opts.db });
   await app.register(settlementRoutes, { ...deps, prefix: '/v1' });

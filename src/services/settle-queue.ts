@@ -39,6 +39,7 @@ export class SettlementQueue<J, R> {
   /** A start of idle workers is scheduled (startSoon); a timer when it gathers. */
   private starting = false;
   private gathering: NodeJS.Timeout | undefined;
+  private readonly counts = { batches: 0, jobs: 0, alone: 0 };
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -123,6 +124,11 @@ export class SettlementQueue<J, R> {
     }
   }
 
+  /** Batches run so far, the jobs in them, and the batches of one job (for diagnosis: bench:settle prints them per level). */
+  get stats(): { batches: number; jobs: number; alone: number } {
+    return { ...this.counts };
+  }
+
   /** Requests waiting for a worker (for tests and diagnosis). */
   get depth(): number {
     return this.waiting.length;
@@ -133,6 +139,9 @@ export class SettlementQueue<J, R> {
       while (this.waiting.length > 0) {
         const batch = this.take();
         if (batch.length === 0) continue; // every waiting job had expired
+        this.counts.batches++;
+        this.counts.jobs += batch.length;
+        if (batch.length === 1) this.counts.alone++;
         let results: Array<PromiseSettledResult<R>>;
         try {
           results = await this.runBatch(batch.map((w) => w.job));

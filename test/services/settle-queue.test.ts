@@ -57,6 +57,7 @@ t.test('an idle queue runs a job at the end of the turn it arrived in, alone', a
   t.same(h.batches, [[{ n: 0, person: 'A' }]], 'right after the turn: a batch of one');
   h.release[0]!();
   t.equal(await p, 'done 0');
+  t.same(h.q.stats, { batches: 1, jobs: 1, alone: 1 }, 'counted as a transaction of one');
 });
 
 t.test('jobs arriving in one turn while workers are idle share one batch instead of a worker each', async (t) => {
@@ -75,6 +76,7 @@ t.test('jobs arriving in one turn while workers are idle share one batch instead
   h.release[1]!();
   t.same(await Promise.all(all), ['done 0', 'done 1', 'done 2', 'done 3', 'done 5', 'done 6']);
   t.equal(h.mostRunning(), 2);
+  t.same(h.q.stats, { batches: 2, jobs: 6, alone: 0 }, 'two transactions, six jobs, none alone');
 });
 
 t.test('with gatherMs, a free worker gathers while another is busy: jobs arriving one by one share its batch', async (t) => {
