@@ -86,13 +86,11 @@ export class SettlementQueue<J, R> {
   /** Starts idle workers while jobs wait (a busy worker that finished meanwhile may have taken them all). */
   private startIdle(): void {
     this.starting = false;
-    // A worker takes its batch synchronously (see work): start one more while jobs remain.
-    while (this.waiting.length > 0 && this.busy < this.opts.workers) {
-      const before = this.waiting.length;
+    // A worker takes its batch synchronously (see work): start one more while jobs remain,
+    // each idle worker at most once.
+    for (let idle = this.opts.workers - this.busy; idle > 0 && this.waiting.length > 0; idle--) {
       this.busy++;
       void this.work();
-      // A worker that took nothing (its take() threw) would be started again for ever.
-      if (this.waiting.length >= before) break;
     }
     if (this.waiting.length > 0) this.sweepWhileWaiting();
   }
