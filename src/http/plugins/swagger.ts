@@ -13,9 +13,10 @@ export const OPENAPI_INFO = {
 };
 
 /**
- * Marks a route schema whose body may be left out altogether (see noBodyAsEmptyObject):
- * @fastify/swagger copies a schema's x- members into its operation, and the document
- * says there that the request body is not required, then drops the mark.
+ * Marks a route schema whose body may be left out altogether, the one thing such a route
+ * declares: the route gets noBodyAsEmptyObject (swaggerPlugin's onRoute hook), and, as
+ * @fastify/swagger copies a schema's x- members into its operation, the document says
+ * there that the request body is not required and drops the mark (optionalBodies).
  */
 export const OPTIONAL_BODY = 'x-optional-body';
 
@@ -24,7 +25,7 @@ export const OPTIONAL_BODY = 'x-optional-body';
  * Content-Type, nothing sent) is validated and handled as {}. A body that was sent is
  * left alone: an empty one that says it is JSON is still 400 MALFORMED_JSON.
  */
-export async function noBodyAsEmptyObject(req: FastifyRequest): Promise<void> {
+async function noBodyAsEmptyObject(req: FastifyRequest): Promise<void> {
   if (req.body === undefined) req.body = {};
 }
 
@@ -43,6 +44,12 @@ function optionalBodies(doc: Record<string, unknown>): Record<string, unknown> {
 }
 
 export async function swaggerPlugin(app: FastifyInstance, opts: { ui: boolean }): Promise<void> {
+  // Routes registered from here on: one marked OPTIONAL_BODY reads a missing body as {}.
+  app.addHook('onRoute', (route) => {
+    if (!(route.schema as Record<string, unknown> | undefined)?.[OPTIONAL_BODY]) return;
+    const own = route.preValidation;
+    route.preValidation = [noBodyAsEmptyObject, ...(own === undefined ? [] : Array.isArray(own) ? own : [own])];
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { AppError, errorResponses } from '../errors.js';
 import { actorOf } from '../plugins/auth.js';
-import { noBodyAsEmptyObject, OPTIONAL_BODY } from '../plugins/swagger.js';
+import { OPTIONAL_BODY } from '../plugins/swagger.js';
 import {
   IdParamsSchema,
   IdempotencyHeadersSchema,
@@ -140,10 +140,9 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
         tags, security, summary: 'recompute from the stored snapshot; optionally under another policy version (what-if, writes nothing)',
         params: IdParamsSchema, body: ReplayRequestSchema,
         response: { 200: ReplayResponseSchema, ...errorResponses(404, 409, 422) },
+        // A plain replay needs nothing in its body: a POST without one is read as {}.
         [OPTIONAL_BODY]: true,
       },
-      // A plain replay needs nothing in its body: a POST without one is read as {}.
-      preValidation: noBodyAsEmptyObject,
     },
     async (req) => replaySettlement(deps.db, deps.policies, req.params.id, req.body.policyVersionId),
   );
