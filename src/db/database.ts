@@ -34,6 +34,10 @@ export function createPool(opts: DbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolMax,
+    // Every query is written as soon as it is issued, not after the answer to the one
+    // before (node-postgres pipeline mode): pgTransaction sends BEGIN with the first
+    // statement behind it. Code that awaits each query behaves as without.
+    pipeline: true,
     types: typeOverrides,
     application_name: opts.applicationName ?? 'one-stop-settlement',
     // Fail fast instead of queueing forever when the database is unreachable.
@@ -74,30 +78,44 @@ export function createDb(opts: DbOptions): Db {
  * commit throws). The settlement hot path uses this instead of a kysely transaction so
  * its few statements can be named prepared statements on that client (parsed and
  * planned once per connection). Needs a Db made by createDb (it knows the pool).
+ *
+ * BEGIN is not waited for: it leaves together with `fn`'s first statement (the pool's
+ * connections pipeline), and PostgreSQL runs the two back to back: one round trip and
+ * one wake-up of the backend fewer. In bench:settle, with the two ways alternating every
+ * 300 ms of one run, that came to 1–5% more settlements per second at 8 connections and
+ * about 1% at 32 (2026-12-04, loopback); where the database is on another host, each
+ * transaction also waits one network round trip less.
+ * BEGIN's answer is checked before COMMIT. A pooled connection is lent idle, outside any
+ * transaction, and on such a connection BEGIN fails only when the connection or the
+ * server does, which fails the statement behind it as well: that statement never runs
+ * on its own, outside the transaction.
  */
 export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = pools.get(db);
   if (!pool) throw new Error('pgTransaction needs a Db created by createDb');
   const client = await pool.connect();
   let broken: Error | undefined;
+  // Settles to BEGIN's error, or undefined when it began; never rejects (so never unhandled).
+  const began = client.query('BEGIN').then(
+    () => undefined,
+    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+  );
   try {
-    await client.query('BEGIN').catch((e: unknown) => {
+    const result = await fn(client);
+    const beginError = await began;
+    if (beginError) throw beginError;
+    // COMMIT of a transaction that already failed answers ROLLBACK, without an error.
+    const commit = await client.query('COMMIT');
+    if (commit.command !== 'COMMIT') throw new Error(`transaction ended with ${commit.command} instead of COMMIT`);
+    return result;
+  } catch (err) {
+    // A connection whose BEGIN failed is not taken back either.
+    broken = await began;
+    await client.query('ROLLBACK').catch((e: unknown) => {
+      // A connection that cannot roll back is not given back to the pool.
       broken = e instanceof Error ? e : new Error(String(e));
-      throw e;
     });
-    try {
-      const result = await fn(client);
-      // COMMIT of a transaction that already failed answers ROLLBACK, without an error.
-      const commit = await client.query('COMMIT');
-      if (commit.command !== 'COMMIT') throw new Error(`transaction ended with ${commit.command} instead of COMMIT`);
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((e: unknown) => {
-        // A connection that cannot roll back is not given back to the pool.
-        broken = e instanceof Error ? e : new Error(String(e));
-      });
-      throw err;
-    }
+    throw err;
   } finally {
     client.release(broken);
   }

@@ -135,7 +135,7 @@ class JobFailed extends Error {
   }
 }
 
-/** The transaction never began: no connection, or BEGIN failed. Retrying each job of a batch alone would only wait again. */
+/** The transaction never began: no pooled connection could be had. Retrying each job of a batch alone would only wait again. */
 class NotStarted extends Error {
   constructor(override readonly cause: unknown) {
     super('a settlement transaction could not begin');
@@ -215,8 +215,9 @@ async function settledResult<T>(p: Promise<T>): Promise<PromiseSettledResult<T>>
 }
 
 /**
- * 结算 of one job in a transaction of its own: four round trips (BEGIN and COMMIT
- * included), both statements named prepared statements:
+ * 结算 of one job in a transaction of its own: three round trips (BEGIN leaves with the
+ * first statement, see pgTransaction; COMMIT is the third), both statements named
+ * prepared statements:
  * 1. openSettlements: read the hospital and the person, claim the idempotency key and lock
  *    (or create) the person's ledger row for the policy year, when that year is already
  *    certain (see certainYear);

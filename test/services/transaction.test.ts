@@ -3,6 +3,7 @@ import { testApp, type TestApp } from '../helpers/app.js';
 import { randomUUID } from 'node:crypto';
 import { addPerson, bill, H, P } from '../helpers/fixtures.js';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { IDLE_IN_TRANSACTION_MS, pgTransaction } from '../../src/db/database.js';
 import { insertSettlement, type SettlementInsert } from '../../src/db/repositories/settlements.js';
 
@@ -121,4 +122,51 @@ t.test('a settlement computed with a level or region the registry no longer has 
   await t.rejects(attempt({ level: 2, regionCode: '522701' }), /refused by the registry guard/, 'nor in Qiannan');
   await t.rejects(attempt({ level: 2, regionCode: '330300' }), /inserted; rolling back/, 'its real terms pass the guard');
   t.same(await ctx.db.selectFrom('settlements').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(), before, 'nothing was kept');
+});
+
+t.test('pgTransaction sends BEGIN with the first statement, which still runs inside the transaction', async (t) => {
+  const ctx = await testApp(t);
+  // Every query issued and answered on a pg client of this process, in order.
+  const events: string[] = [];
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+    events.push(`issued ${text}`);
+    const answer = (original as (...a: unknown[]) => unknown).apply(this, args);
+    if (answer instanceof Promise) void answer.then(() => events.push(`answered ${text}`), () => events.push(`failed ${text}`));
+    return answer;
+  } as typeof original;
+  t.teardown(() => {
+    pg.Client.prototype.query = original;
+  });
+  const insert = 'INSERT INTO audit_log (actor, action, target_type, target_id) VALUES ($1, $2, $3, $4)';
+  const mark = `pipelined-${randomUUID()}`;
+  const count = async () => Number((await ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('actor', '=', mark).executeTakeFirstOrThrow()).n);
+
+  await pgTransaction(ctx.db, async (client) => {
+    await client.query(insert, [mark, 'test.pipeline', 'test', '1']);
+  });
+  const mine = events.filter((e) => e.endsWith(' BEGIN') || e.endsWith(' COMMIT') || e.endsWith(insert));
+  t.same(mine, [
+    'issued BEGIN',
+    `issued ${insert}`, // before BEGIN is answered: both leave in one round trip
+    'answered BEGIN',
+    `answered ${insert}`,
+    'issued COMMIT', // only once both are answered
+    'answered COMMIT',
+  ]);
+  t.equal(await count(), 1, 'committed');
+
+  // The first statement belongs to the transaction: when fn fails later, it rolls back too.
+  await t.rejects(pgTransaction(ctx.db, async (client) => {
+    await client.query(insert, [mark, 'test.pipeline', 'test', '2']);
+    const inside = await client.query<{ n: string }>('SELECT count(*) AS n FROM audit_log WHERE actor = $1', [mark]);
+    t.equal(inside.rows[0]!.n, '2', 'the transaction sees its own first row');
+    throw new Error('fail after the first statement');
+  }), /fail after the first statement/);
+  t.equal(await count(), 1, 'the pipelined first statement rolled back with the transaction');
+
+  // A transaction whose fn issues nothing still begins and commits, and its connection goes back.
+  t.equal(await pgTransaction(ctx.db, async () => 'nothing'), 'nothing');
+  t.equal(await count(), 1);
 });
