@@ -18,6 +18,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sampleRequest } from '../src/services/demo.js';
 import { pausesIn } from './pauses.js';
+import { sideAt } from './alternate.js';
 
 export interface RunMessage {
   type: 'run';
@@ -35,6 +36,17 @@ export interface RunMessage {
   label: string;
   persons: number;
   date: string;
+  /** BENCH_ALTERNATE: the parent switches between two settings every periodMs from t0 (Unix epoch ms), A first; latencies are reported per side too, by when each request was due. */
+  alternate?: { t0: number; periodMs: number };
+}
+
+/** The latencies of the requests due while one side of BENCH_ALTERNATE was in force. */
+export interface SideLatency {
+  settled: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
 }
 
 export interface RunResult {
@@ -55,6 +67,8 @@ export interface RunResult {
   longestPause: number;
   /** The longest this process's event loop was late during the level, ms (a stall of the load generator itself). */
   loopDelayMaxMs: number;
+  /** With `alternate`: sides A and B. */
+  sides?: [SideLatency, SideLatency];
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -170,6 +184,8 @@ function requestMaker(m: RunMessage): (visitNo: string, personId: string) => str
 
 async function run(m: RunMessage): Promise<RunResult> {
   const latencies: number[] = [];
+  /** By side (BENCH_ALTERNATE): latencies and errors of the requests due while it was in force. */
+  const bySide = [{ latencies: [] as number[], errors: 0 }, { latencies: [] as number[], errors: 0 }];
   /** When each answer (of any status) arrived. */
   const answeredAt: number[] = [];
   let errors = 0;
@@ -237,8 +253,14 @@ async function run(m: RunMessage): Promise<RunResult> {
     );
     release(c);
     answeredAt.push(performance.now());
-    if (status === 201) latencies.push(performance.now() - since);
-    else errors++;
+    const side = m.alternate ? bySide[sideAt(performance.timeOrigin + since, m.alternate.t0, m.alternate.periodMs)]! : undefined;
+    if (status === 201) {
+      latencies.push(performance.now() - since);
+      side?.latencies.push(performance.now() - since);
+    } else {
+      errors++;
+      if (side) side.errors++;
+    }
     trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}\t${(performance.timeOrigin + since).toFixed(1)}`);
   };
   if (m.rate === undefined) {
@@ -272,6 +294,10 @@ async function run(m: RunMessage): Promise<RunResult> {
     p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     clientCpuMs: (cpu.user + cpu.system) / 1000,
     pauses, longestPause: longest, loopDelayMaxMs: loop.max / 1e6,
+    ...(m.alternate ? { sides: bySide.map((b) => {
+      const sortedSide = Float64Array.from(b.latencies).sort();
+      return { settled: sortedSide.length, errors: b.errors, p50: percentile(sortedSide, 50), p90: percentile(sortedSide, 90), p99: percentile(sortedSide, 99) };
+    }) as [SideLatency, SideLatency] } : {}),
   };
 }
 

@@ -53,6 +53,10 @@
  * BENCH_TRACE=dir (the load generator writes dir/<level>.tsv, warmup.tsv included: when each
  *   request was sent, its latency and status; shows whether slow requests come spread out or
  *   in bursts; the directory is created when missing)
+ * BENCH_ALTERNATE='SETTLE_WORKERS=2|SETTLE_WORKERS=3' (two settings switched every
+ *   BENCH_ALTERNATE_MS, default 500, within each level, A first; each level also prints
+ *   both sides' rate, latency and CPU per settlement; pg.<setting>=value names a setting of
+ *   the embedded server: see bench/alternate.ts)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -76,6 +80,7 @@ import type { RunMessage, RunResult } from './settle-client.js';
 import { PAUSE_MS } from './pauses.js';
 import { latency, levelLabels } from './labels.js';
 import { engineRate, rate } from './engine-rate.js';
+import { AlternateSpecError, parseAlternate, type QueueTuning, type Side } from './alternate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PERSONS = 10_000;
@@ -244,9 +249,93 @@ async function storagePerSettlement(db: ReturnType<typeof createDb>): Promise<vo
 
 const levelLabel = levelLabels();
 
-/** The service's settlement queue, as far as the bench reads it. */
+/** The service's settlement queue, as far as the bench reads and tunes it. */
 interface QueueStats {
   readonly stats: { batches: number; jobs: number; alone: number };
+  readonly settings: QueueTuning;
+  tune(settings: QueueTuning): void;
+}
+
+/** BENCH_ALTERNATE, parsed (null: not asked for). */
+const ALTERNATE = ((): { sides: [Side, Side]; periodMs: number } | null => {
+  const spec = process.env.BENCH_ALTERNATE;
+  if (!spec) return null;
+  const periodMs = Number(process.env.BENCH_ALTERNATE_MS ?? 500);
+  try {
+    if (!(Number.isInteger(periodMs) && periodMs >= 50)) throw new AlternateSpecError(`BENCH_ALTERNATE_MS: a whole number of milliseconds, at least 50 (got "${process.env.BENCH_ALTERNATE_MS}")`);
+    const sides = parseAlternate(spec);
+    if (process.env.DATABASE_URL && sides.some((side) => side.server.length > 0)) {
+      throw new AlternateSpecError('BENCH_ALTERNATE: pg.<setting> changes only the embedded server the bench starts for itself, not DATABASE_URL\'s');
+    }
+    return { sides, periodMs };
+  } catch (err) {
+    if (!(err instanceof AlternateSpecError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+})();
+
+interface SideTally {
+  ms: number;
+  jobs: number;
+  serviceMs: number;
+  pgMs: number;
+}
+
+/**
+ * Switches the queue (and the embedded server) between the two sides every periodMs
+ * from now, A first, and counts for each side the settle requests its transactions took,
+ * the service's CPU and PostgreSQL's. stop() ends it, sets the queue back and answers
+ * both sides' tallies.
+ */
+function alternation(db: ReturnType<typeof createDb>, queue: QueueStats, pgDataDir: string | null, sides: [Side, Side], periodMs: number) {
+  const own = queue.settings;
+  const epoch = () => performance.timeOrigin + performance.now();
+  const snapshot = () => ({ at: epoch(), jobs: queue.stats.jobs, cpu: process.cpuUsage(), pg: postgresCpuSeconds(pgDataDir) });
+  const tallies: [SideTally, SideTally] = [{ ms: 0, jobs: 0, serviceMs: 0, pgMs: 0 }, { ms: 0, jobs: 0, serviceMs: 0, pgMs: 0 }];
+  let failed: string | null = null;
+  const apply = (side: Side) => {
+    queue.tune(side.queue);
+    if (side.server.length === 0) return;
+    // A reload reaches each backend before its next statement.
+    void (async () => {
+      for (const [name, value] of side.server) await sql.raw(`ALTER SYSTEM SET ${name} = '${value}'`).execute(db);
+      await sql`SELECT pg_reload_conf()`.execute(db);
+    })().catch((e: unknown) => (failed ??= e instanceof Error ? e.message : String(e)));
+  };
+  const t0 = epoch();
+  let current: 0 | 1 = 0;
+  let mark = snapshot();
+  const close = () => {
+    const now = snapshot();
+    const t = tallies[current];
+    t.ms += now.at - mark.at;
+    t.jobs += now.jobs - mark.jobs;
+    t.serviceMs += (now.cpu.user - mark.cpu.user + now.cpu.system - mark.cpu.system) / 1000;
+    t.pgMs += now.pg !== null && mark.pg !== null ? (now.pg - mark.pg) * 1000 : NaN;
+    mark = now;
+  };
+  let timer: NodeJS.Timeout;
+  // Each switch is timed from t0, so that late timers never add up to a drift from the load generator's view.
+  const schedule = (k: number) => {
+    timer = setTimeout(() => {
+      close();
+      current = current === 0 ? 1 : 0;
+      apply(sides[current]);
+      schedule(k + 1);
+    }, Math.max(0, t0 + k * periodMs - epoch()));
+  };
+  apply(sides[0]);
+  schedule(1);
+  return {
+    t0,
+    stop(): { tallies: [SideTally, SideTally]; failed: string | null } {
+      clearTimeout(timer);
+      close();
+      queue.tune(own);
+      return { tallies, failed };
+    },
+  };
 }
 
 async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queue: QueueStats, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
@@ -261,7 +350,12 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queu
   const q0 = queue.stats;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const result = await run(client, { port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE });
+  const alt = ALTERNATE && alternation(db, queue, pgDataDir, ALTERNATE.sides, ALTERNATE.periodMs);
+  const result = await run(client, {
+    port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE,
+    ...(alt && ALTERNATE ? { alternate: { t0: alt.t0, periodMs: ALTERNATE.periodMs } } : {}),
+  });
+  const altEnd = alt ? alt.stop() : null;
   const cpu = process.cpuUsage(cpu0);
   const q1 = queue.stats;
   loop.disable();
@@ -317,6 +411,19 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queu
     console.log(`      WAL (the whole server): ${(walBytes / r.settled / 1024).toFixed(1)} KB per settlement`);
   }
   if (r.firstError) console.log(`      first error: ${r.firstError}`);
+  if (ALTERNATE && altEnd && r.sides) {
+    console.log(`      alternating every ${ALTERNATE.periodMs} ms (latency by when each request was due; settlements and CPU by when their transaction began):`);
+    ALTERNATE.sides.forEach((side, i) => {
+      const t = altEnd.tallies[i]!;
+      const l = r.sides![i]!;
+      const cpu = (ms: number) => (t.jobs > 0 && Number.isFinite(ms) ? (ms / t.jobs).toFixed(3) : '-');
+      console.log(
+        `        ${i === 0 ? 'A' : 'B'} ${side.label}: ${t.ms > 0 ? ((1000 * t.jobs) / t.ms).toFixed(0) : '-'} settlements/s over ${(t.ms / 1000).toFixed(1)} s  ` +
+          `p50 ${latency(l.p50)}  p90 ${latency(l.p90)}  p99 ${latency(l.p99)}  (${l.settled} answered, ${l.errors} errors) | CPU ms per settlement: service ${cpu(t.serviceMs)}, PostgreSQL ${cpu(t.pgMs)}`,
+      );
+    });
+    if (altEnd.failed) console.log(`        a server setting could not be applied: ${altEnd.failed}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -326,6 +433,12 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: logLevel ?? 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
   const db = createDb(serviceDbOptions(config, url));
   try {
+    const tooMany = ALTERNATE?.sides.find((side) => (side.queue.workers ?? 0) > config.DB_POOL_MAX);
+    if (tooMany) {
+      console.error(`BENCH_ALTERNATE: ${tooMany.label}: settlement workers need at most DB_POOL_MAX (${config.DB_POOL_MAX}) connections`);
+      process.exitCode = 2;
+      return;
+    }
     await migrateToLatest(db);
     await loadPolicyVersions(db);
     // The demo hospital's own key: the bench settles the demo hospital's bills.
@@ -340,6 +453,7 @@ async function main(): Promise<void> {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const port = (app.server.address() as { port: number }).port;
     console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${config.SETTLE_WORKERS} settlement workers, batches of at most ${config.SETTLE_BATCH_MAX} (a free worker gathers ${config.SETTLE_GATHER_MS} ms while another is busy), ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
+    if (ALTERNATE) console.log(`alternating every ${ALTERNATE.periodMs} ms within each level between A (${ALTERNATE.sides[0].label}) and B (${ALTERNATE.sides[1].label})`);
     cpuReference('before');
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {

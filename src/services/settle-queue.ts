@@ -42,11 +42,28 @@ export class SettlementQueue<J, R> {
   private readonly counts = { batches: 0, jobs: 0, alone: 0 };
   private sweeper: NodeJS.Timeout | undefined;
 
+  private opts: QueueOptions<J>;
+
   constructor(
     private readonly runBatch: (jobs: J[]) => Promise<Array<PromiseSettledResult<R>>>,
-    private readonly opts: QueueOptions<J>,
+    opts: QueueOptions<J>,
   ) {
-    if (!(opts.workers >= 1 && opts.maxBatch >= 1)) throw new Error(`settlement queue needs at least one worker and a batch of one (${opts.workers}, ${opts.maxBatch})`);
+    this.opts = checked({ ...opts });
+  }
+
+  /**
+   * Changes the number of workers, the largest batch or the gather time while the queue
+   * runs (bench:settle's BENCH_ALTERNATE switches between two settings within one run).
+   * Fewer workers: a busy worker beyond the new number stops once its transaction ends.
+   */
+  tune(settings: Partial<Pick<QueueOptions<J>, 'workers' | 'maxBatch' | 'gatherMs'>>): void {
+    this.opts = checked({ ...this.opts, ...settings });
+    if (this.waiting.length > 0 && this.busy < this.opts.workers) this.startSoon();
+  }
+
+  /** The settings in force (see tune). */
+  get settings(): { workers: number; maxBatch: number; gatherMs: number } {
+    return { workers: this.opts.workers, maxBatch: this.opts.maxBatch, gatherMs: this.opts.gatherMs ?? 0 };
   }
 
   submit(job: J): Promise<R> {
@@ -134,7 +151,8 @@ export class SettlementQueue<J, R> {
 
   private async work(): Promise<void> {
     try {
-      while (this.waiting.length > 0) {
+      // (A worker beyond the number of workers, after tune lowered it, stops here.)
+      while (this.waiting.length > 0 && this.busy <= this.opts.workers) {
         const batch = this.take();
         if (batch.length === 0) continue; // every waiting job had expired
         this.counts.batches++;
@@ -183,4 +201,12 @@ export class SettlementQueue<J, R> {
     this.waiting = left;
     return taken;
   }
+}
+
+function checked<J>(opts: QueueOptions<J>): QueueOptions<J> {
+  const { workers, maxBatch, gatherMs = 0 } = opts;
+  if (!(Number.isInteger(workers) && workers >= 1 && Number.isInteger(maxBatch) && maxBatch >= 1 && gatherMs >= 0)) {
+    throw new Error(`settlement queue needs at least one worker, a batch of at least one and a gather time of at least 0 (${workers}, ${maxBatch}, ${gatherMs})`);
+  }
+  return opts;
 }

@@ -273,3 +273,40 @@ t.test('a worker that finds every waiting job expired runs no empty batch', asyn
   await tick();
   t.same(batches, [[0]], 'no batch ran for the expired job, not even an empty one');
 });
+
+t.test('tune changes the workers, the largest batch and the gather time of a running queue', async (t) => {
+  const h = harness(1, 2);
+  t.same(h.q.settings, { workers: 1, maxBatch: 2, gatherMs: 0 });
+  const first = [0, 1, 2, 3, 5, 6].map((n) => h.q.submit({ n, person: `P${n}` }));
+  await tick();
+  t.same(h.batches.map((b) => b.map((j) => j.n)), [[0, 1]], 'one worker, batches of two');
+
+  // More workers: one starts at once for what waits, with the larger batch.
+  h.q.tune({ workers: 2, maxBatch: 3 });
+  t.same(h.q.settings, { workers: 2, maxBatch: 3, gatherMs: 0 });
+  await tick();
+  t.same(h.batches.map((b) => b.map((j) => j.n)), [[0, 1], [2, 3, 5]], 'a second worker took three');
+  t.equal(h.mostRunning(), 2);
+
+  // Fewer workers: both busy ones finish their transaction; only one goes on.
+  const second = [7, 8, 10, 11].map((n) => h.q.submit({ n, person: `P${n}` }));
+  h.q.tune({ workers: 1, maxBatch: 1 });
+  h.release[0]!();
+  await tick();
+  h.release[1]!();
+  await tick();
+  t.same(h.batches.map((b) => b.map((j) => j.n)).slice(2), [[6]], 'after the two transactions, one worker takes a batch of one');
+  for (let i = 2; i < 7; i++) {
+    h.release[i]!();
+    await tick();
+  }
+  t.same(h.batches.map((b) => b.map((j) => j.n)).slice(2), [[6], [7], [8], [10], [11]], 'one at a time, alone');
+  t.same(await Promise.all([...first, ...second]),
+    ['done 0', 'done 1', 'done 2', 'done 3', 'done 5', 'done 6', 'done 7', 'done 8', 'done 10', 'done 11']);
+  t.equal(h.mostRunning(), 2, 'never more than two at once');
+
+  t.throws(() => h.q.tune({ workers: 0 }), /at least one worker/);
+  t.throws(() => h.q.tune({ maxBatch: 1.5 }), /a batch of at least one/);
+  t.throws(() => h.q.tune({ gatherMs: -1 }), /gather time of at least 0/);
+  t.same(h.q.settings, { workers: 1, maxBatch: 1, gatherMs: 0 }, 'a refused setting changes nothing');
+});
