@@ -10,7 +10,9 @@
  * - pg.<setting>: a setting of the embedded PostgreSQL (ALTER SYSTEM and a reload; only
  *   settings a reload applies take effect).
  * Both sides name the same settings. After each level the queue is set back to the run's
- * own settings, and after the run the server settings are reset.
+ * own settings; the server is the bench's own, discarded after the run. A server setting
+ * that a reload cannot change (one given on the server's command line, one the service's
+ * connections set for themselves, one that needs a restart) is refused before the run.
  */
 
 export interface QueueTuning {

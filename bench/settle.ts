@@ -275,6 +275,31 @@ const ALTERNATE = ((): { sides: [Side, Side]; periodMs: number } | null => {
   }
 })();
 
+/**
+ * Why BENCH_ALTERNATE cannot be followed on this run, or null: more settlement workers than
+ * the pool's connections, or a server setting that ALTER SYSTEM and a reload would not
+ * change for the service's connections (set on the command line or by the connections
+ * themselves, or read only at start).
+ */
+async function alternateRefusal(db: ReturnType<typeof createDb>, poolMax: number): Promise<string | null> {
+  if (!ALTERNATE) return null;
+  const tooMany = ALTERNATE.sides.find((side) => (side.queue.workers ?? 0) > poolMax);
+  if (tooMany) return `BENCH_ALTERNATE: ${tooMany.label}: settlement workers need at most DB_POOL_MAX (${poolMax}) connections`;
+  const names = [...new Set(ALTERNATE.sides.flatMap((side) => side.server.map(([name]) => name)))];
+  if (names.length === 0) return null;
+  // As one of the service's own connections sees them.
+  const { rows } = await sql<{ name: string; context: string; source: string }>`SELECT name, context, source FROM pg_settings WHERE name = ANY(${names})`.execute(db);
+  for (const name of names) {
+    const row = rows.find((r) => r.name === name);
+    if (!row) return `BENCH_ALTERNATE: pg.${name}: the server has no such setting`;
+    if (row.context === 'internal' || row.context === 'postmaster') return `BENCH_ALTERNATE: pg.${name}: only a restart changes it (${row.context})`;
+    if (row.source === 'command line' || row.source === 'client') {
+      return `BENCH_ALTERNATE: pg.${name}: set ${row.source === 'client' ? "by the service's connections themselves" : "on the server's command line (BENCH_PG_SETTINGS or the embedded server's own)"}, which ALTER SYSTEM does not override`;
+    }
+  }
+  return null;
+}
+
 interface SideTally {
   ms: number;
   jobs: number;
@@ -288,25 +313,34 @@ interface SideTally {
  * the service's CPU and PostgreSQL's. stop() ends it, sets the queue back and answers
  * both sides' tallies.
  */
-function alternation(db: ReturnType<typeof createDb>, queue: QueueStats, pgDataDir: string | null, sides: [Side, Side], periodMs: number) {
+function alternation(admin: pg.Client | null, queue: QueueStats, pgDataDir: string | null, sides: [Side, Side], periodMs: number, seconds: number) {
   const own = queue.settings;
   const epoch = () => performance.timeOrigin + performance.now();
   const snapshot = () => ({ at: epoch(), jobs: queue.stats.jobs, cpu: process.cpuUsage(), pg: postgresCpuSeconds(pgDataDir) });
   const tallies: [SideTally, SideTally] = [{ ms: 0, jobs: 0, serviceMs: 0, pgMs: 0 }, { ms: 0, jobs: 0, serviceMs: 0, pgMs: 0 }];
   let failed: string | null = null;
+  // Server settings are applied one side after the other on a connection of the bench's
+  // own (never waiting for one of the service's); a reload reaches each backend before
+  // its next statement.
+  let applying = Promise.resolve();
   const apply = (side: Side) => {
     queue.tune(side.queue);
-    if (side.server.length === 0) return;
-    // A reload reaches each backend before its next statement.
-    void (async () => {
-      for (const [name, value] of side.server) await sql.raw(`ALTER SYSTEM SET ${name} = '${value}'`).execute(db);
-      await sql`SELECT pg_reload_conf()`.execute(db);
-    })().catch((e: unknown) => (failed ??= e instanceof Error ? e.message : String(e)));
+    if (side.server.length === 0 || !admin) return;
+    applying = applying.then(async () => {
+      for (const [name, value] of side.server) await admin.query(`ALTER SYSTEM SET ${name} = '${value}'`);
+      await admin.query('SELECT pg_reload_conf()');
+    }).catch((e: unknown) => {
+      failed ??= e instanceof Error ? e.message : String(e);
+    });
   };
   const t0 = epoch();
+  // The load generator sends for `seconds`; what comes after (its last answers, its report) counts for no side.
+  const until = t0 + seconds * 1000;
+  let ended = false;
   let current: 0 | 1 = 0;
   let mark = snapshot();
   const close = () => {
+    if (ended) return;
     const now = snapshot();
     const t = tallies[current];
     t.ms += now.at - mark.at;
@@ -318,27 +352,34 @@ function alternation(db: ReturnType<typeof createDb>, queue: QueueStats, pgDataD
   let timer: NodeJS.Timeout;
   // Each switch is timed from t0, so that late timers never add up to a drift from the load generator's view.
   const schedule = (k: number) => {
+    const at = Math.min(t0 + k * periodMs, until);
     timer = setTimeout(() => {
       close();
+      if (at >= until) {
+        ended = true;
+        return;
+      }
       current = current === 0 ? 1 : 0;
       apply(sides[current]);
       schedule(k + 1);
-    }, Math.max(0, t0 + k * periodMs - epoch()));
+    }, Math.max(0, at - epoch()));
   };
   apply(sides[0]);
   schedule(1);
   return {
     t0,
-    stop(): { tallies: [SideTally, SideTally]; failed: string | null } {
+    async stop(): Promise<{ tallies: [SideTally, SideTally]; failed: string | null }> {
       clearTimeout(timer);
       close();
+      ended = true;
       queue.tune(own);
+      await applying;
       return { tallies, failed };
     },
   };
 }
 
-async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queue: QueueStats, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null): Promise<void> {
+async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queue: QueueStats, port: number, apiKey: string, level: { connections: number } | { rate: number }, pgDataDir: string | null, admin: pg.Client | null): Promise<void> {
   const connections = 'connections' in level ? level.connections : 0;
   const rate = 'rate' in level ? level.rate : undefined;
   const loadBefore = load();
@@ -350,12 +391,12 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queu
   const q0 = queue.stats;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const alt = ALTERNATE && alternation(db, queue, pgDataDir, ALTERNATE.sides, ALTERNATE.periodMs);
+  const alt = ALTERNATE && alternation(admin, queue, pgDataDir, ALTERNATE.sides, ALTERNATE.periodMs, SECONDS);
   const result = await run(client, {
     port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE,
     ...(alt && ALTERNATE ? { alternate: { t0: alt.t0, periodMs: ALTERNATE.periodMs } } : {}),
   });
-  const altEnd = alt ? alt.stop() : null;
+  const altEnd = alt ? await alt.stop() : null;
   const cpu = process.cpuUsage(cpu0);
   const q1 = queue.stats;
   loop.disable();
@@ -433,12 +474,15 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: url, LOG_LEVEL: logLevel ?? 'warn', RATE_LIMIT_MAX: '0' } as NodeJS.ProcessEnv);
   const db = createDb(serviceDbOptions(config, url));
   try {
-    const tooMany = ALTERNATE?.sides.find((side) => (side.queue.workers ?? 0) > config.DB_POOL_MAX);
-    if (tooMany) {
-      console.error(`BENCH_ALTERNATE: ${tooMany.label}: settlement workers need at most DB_POOL_MAX (${config.DB_POOL_MAX}) connections`);
+    const refusal = await alternateRefusal(db, config.DB_POOL_MAX);
+    if (refusal) {
+      console.error(refusal);
       process.exitCode = 2;
       return;
     }
+    // BENCH_ALTERNATE's server settings: applied on a connection of the bench's own.
+    const admin = ALTERNATE?.sides.some((side) => side.server.length > 0) ? new pg.Client({ connectionString: url }) : null;
+    await admin?.connect();
     await migrateToLatest(db);
     await loadPolicyVersions(db);
     // The demo hospital's own key: the bench settles the demo hospital's bills.
@@ -465,10 +509,11 @@ async function main(): Promise<void> {
         await sql`ANALYZE`.execute(db);
         console.log(`warm-up: ${WARMUP} s at 8 connections, then ANALYZE (as autovacuum would); not counted`);
       }
-      for (const c of LEVELS) await drive(client, db, app.settlementQueue, port, key, { connections: c }, dataDir);
-      for (const rate of RATES) await drive(client, db, app.settlementQueue, port, key, { rate }, dataDir);
+      for (const c of LEVELS) await drive(client, db, app.settlementQueue, port, key, { connections: c }, dataDir, admin);
+      for (const rate of RATES) await drive(client, db, app.settlementQueue, port, key, { rate }, dataDir, admin);
     } finally {
       client.kill();
+      await admin?.end();
     }
     await app.close();
     cpuReference('after');

@@ -85,10 +85,12 @@ export function createDb(opts: DbOptions): Db {
  * 300 ms of one run, that came to 1–5% more settlements per second at 8 connections and
  * about 1% at 32 (2026-12-04, loopback); where the database is on another host, each
  * transaction also waits one network round trip less.
- * BEGIN's answer is checked before COMMIT. A pooled connection is lent idle, outside any
- * transaction, and on such a connection BEGIN fails only when the connection or the
- * server does, which fails the statement behind it as well: that statement never runs
- * on its own, outside the transaction.
+ * BEGIN's answer is checked before COMMIT; when BEGIN failed, pgTransaction throws
+ * TransactionNotBegun (whatever `fn` threw meanwhile). A pooled connection is lent idle,
+ * outside any transaction, and on such a connection BEGIN fails only when the connection
+ * or the server does, which fails the statement behind it as well. The settlement's
+ * opening statement could not commit on its own anyway: the key it claims points at a
+ * settlement not yet inserted, and that foreign key is checked at commit.
  */
 export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = pools.get(db);
@@ -110,14 +112,22 @@ export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Pr
     return result;
   } catch (err) {
     // A connection whose BEGIN failed is not taken back either.
-    broken = await began;
+    const beginError = await began;
+    broken = beginError;
     await client.query('ROLLBACK').catch((e: unknown) => {
       // A connection that cannot roll back is not given back to the pool.
       broken = e instanceof Error ? e : new Error(String(e));
     });
-    throw err;
+    throw beginError ? new TransactionNotBegun(beginError) : err;
   } finally {
     client.release(broken);
+  }
+}
+
+/** BEGIN failed (the connection or the server did): pgTransaction's `fn` ran on no transaction of its own. */
+export class TransactionNotBegun extends Error {
+  constructor(override readonly cause: Error) {
+    super(`the transaction could not begin: ${cause.message}`);
   }
 }
 

@@ -205,7 +205,7 @@ export class SettlementQueue<J, R> {
 
 function checked<J>(opts: QueueOptions<J>): QueueOptions<J> {
   const { workers, maxBatch, gatherMs = 0 } = opts;
-  if (!(Number.isInteger(workers) && workers >= 1 && Number.isInteger(maxBatch) && maxBatch >= 1 && gatherMs >= 0)) {
+  if (!(Number.isInteger(workers) && workers >= 1 && Number.isInteger(maxBatch) && maxBatch >= 1 && Number.isFinite(gatherMs) && gatherMs >= 0)) {
     throw new Error(`settlement queue needs at least one worker, a batch of at least one and a gather time of at least 0 (${workers}, ${maxBatch}, ${gatherMs})`);
   }
   return opts;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { pgTransaction, type Db } from '../db/database.js';
+import { pgTransaction, TransactionNotBegun, type Db } from '../db/database.js';
 import { lockLedger, readLedger } from '../db/repositories/ledgers.js';
 import { findIdempotencyRecord, findSettlement, insertSettlements, openSettlements, type SettlementInsert } from '../db/repositories/settlements.js';
 import type { HospitalRow, PersonWithIdentities } from '../db/repositories/reference.js';
@@ -135,7 +135,7 @@ class JobFailed extends Error {
   }
 }
 
-/** The transaction never began: no pooled connection could be had. Retrying each job of a batch alone would only wait again. */
+/** The transaction never began: no pooled connection could be had, or BEGIN failed. Retrying each job of a batch alone would only wait again. */
 class NotStarted extends Error {
   constructor(override readonly cause: unknown) {
     super('a settlement transaction could not begin');
@@ -276,10 +276,11 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
     const requestJson = canonicalJson(j.req);
     return { requestJson, requestHash: sha256(requestJson), id: randomUUID(), lockedYear: certainYear(packs, j.req.dischargeDate, settlementDate) };
   });
-  let began = false;
+  // fn runs once a pooled connection is had (BEGIN's failure comes as TransactionNotBegun).
+  let connected = false;
   try {
     return await pgTransaction(deps.db, async (client) => {
-      began = true;
+      connected = true;
       const opens = await openSettlements<LedgerWire>(
         client,
         jobs.map((j, i) => {
@@ -340,7 +341,8 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
       return opened;
     });
   } catch (err) {
-    throw began ? err : new NotStarted(err);
+    if (err instanceof TransactionNotBegun) throw new NotStarted(err.cause);
+    throw connected ? err : new NotStarted(err);
   }
 }
 

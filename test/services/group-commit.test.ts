@@ -240,18 +240,54 @@ t.test('no transaction can begin (the database is unreachable): every job is ref
   t.same(alone.map(codeOf), ['SERVICE_UNAVAILABLE'], 'a request alone is answered the same way');
 });
 
+t.test('a BEGIN that fails: every job is refused 503 and nothing is written, though the opening statement went out behind it', async (t) => {
+  const persons = ['GC-NOBEGIN-1', 'GC-NOBEGIN-2'];
+  for (const p of persons) await addPerson(ctx.db, p);
+  // BEGIN is refused without reaching the server; the statements behind it go out as usual.
+  const original = pg.Client.prototype.query;
+  let refusedBegins = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (args[0] === 'BEGIN') {
+      refusedBegins++;
+      return Promise.reject(new Error('BEGIN refused (test)'));
+    }
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  let results: Array<PromiseSettledResult<SettleOutcome>>;
+  try {
+    results = await settleJobs(deps, persons.map((p) => ({ req: bill({ personId: p, visitNo: p }), key: p })));
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  t.same(results.map(codeOf), ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], '503: send it again');
+  t.equal(refusedBegins, 1, 'the shared transaction only: its jobs are not retried alone');
+  // The opening statement ran on its own: its key claims point at settlements never
+  // inserted, so their deferred foreign key failed it at its own commit.
+  const keys = await sql<{ key: string }>`SELECT key FROM idempotency_keys WHERE key = ANY(${persons})`.execute(ctx.db);
+  t.same(keys.rows, [], 'no key claimed');
+  for (const p of persons) t.same(await ledgerRows(p), [], `no ledger row for ${p}`);
+  // And the service settles them once BEGIN works again.
+  const again = await settleJobs(deps, persons.map((p) => ({ req: bill({ personId: p, visitNo: p }), key: p })));
+  t.same(again.map((r) => r.status), ['fulfilled', 'fulfilled']);
+});
+
 t.test('a request that finds no free worker in time: 503 with Retry-After, nothing written', async (t) => {
   let unblock!: () => void;
   const blocked = new Promise<void>((resolve) => (unblock = resolve));
+  let holds!: () => void;
+  const holdingNow = new Promise<void>((resolve) => (holds = resolve));
   let first = true;
   const slow = await testApp(t, {
     config: { SETTLE_WORKERS: 1, SETTLE_QUEUE_TIMEOUT_MS: 100 },
     // The first settlement holds the only worker until the test lets it go.
-    hooks: { afterSettlementInsert: async () => { if (first) { first = false; await blocked; } } },
+    hooks: { afterSettlementInsert: async () => { if (first) { first = false; holds(); await blocked; } } },
   });
   await addPerson(slow.db, 'GC-SLOW-1');
   await addPerson(slow.db, 'GC-SLOW-2');
   const holding = slow.call('POST', '/v1/settlements', { body: bill({ personId: 'GC-SLOW-1', visitNo: 'SLOW-1' }), key: 'slow-1' });
+  // Only once it holds the worker: sent together, the two could share its transaction
+  // (group commit) and wait for the test's release together.
+  await holdingNow;
   const refused = await slow.call('POST', '/v1/settlements', { body: bill({ personId: 'GC-SLOW-2', visitNo: 'SLOW-2' }), key: 'slow-2' });
   t.equal(refused.statusCode, 503);
   t.equal(refused.json().code, 'SERVICE_UNAVAILABLE');

@@ -308,5 +308,6 @@ t.test('tune changes the workers, the largest batch and the gather time of a run
   t.throws(() => h.q.tune({ workers: 0 }), /at least one worker/);
   t.throws(() => h.q.tune({ maxBatch: 1.5 }), /a batch of at least one/);
   t.throws(() => h.q.tune({ gatherMs: -1 }), /gather time of at least 0/);
+  t.throws(() => h.q.tune({ gatherMs: Infinity }), /gather time of at least 0/);
   t.same(h.q.settings, { workers: 1, maxBatch: 1, gatherMs: 0 }, 'a refused setting changes nothing');
 });

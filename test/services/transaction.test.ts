@@ -126,11 +126,29 @@ t.test('a settlement computed with a level or region the registry no longer has 
 
 t.test('pgTransaction sends BEGIN with the first statement, which still runs inside the transaction', async (t) => {
   const ctx = await testApp(t);
+  const insert = 'INSERT INTO audit_log (actor, action, target_type, target_id) VALUES ($1, $2, $3, $4)';
   // Every query issued and answered on a pg client of this process, in order.
   const events: string[] = [];
+  // What each connection wrote (BEGIN, the insert, COMMIT) and when it received bytes, in order.
+  const wire = new Map<object, string[]>();
   const original = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+    type Stream = { write: (chunk: unknown, ...rest: unknown[]) => boolean; prependListener: (e: 'data', f: () => void) => void };
+    const stream = (this as unknown as { connection: { stream: Stream } }).connection.stream;
+    if (!wire.has(stream)) {
+      const log: string[] = [];
+      wire.set(stream, log);
+      const write = stream.write;
+      stream.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+        // BEGIN and COMMIT travel as simple queries, the insert (unnamed) with its text in its Parse message.
+        const bytes = Buffer.isBuffer(chunk) ? chunk.toString('latin1') : String(chunk);
+        for (const q of ['BEGIN', 'COMMIT', insert]) if (bytes.includes(q)) log.push(`written ${q}`);
+        return write.call(this, chunk, ...rest);
+      };
+      // Before pg reads the bytes (and, without pipelining, writes what waited for them).
+      stream.prependListener('data', () => log.push('received'));
+    }
     events.push(`issued ${text}`);
     const answer = (original as (...a: unknown[]) => unknown).apply(this, args);
     if (answer instanceof Promise) void answer.then(() => events.push(`answered ${text}`), () => events.push(`failed ${text}`));
@@ -139,7 +157,6 @@ t.test('pgTransaction sends BEGIN with the first statement, which still runs ins
   t.teardown(() => {
     pg.Client.prototype.query = original;
   });
-  const insert = 'INSERT INTO audit_log (actor, action, target_type, target_id) VALUES ($1, $2, $3, $4)';
   const mark = `pipelined-${randomUUID()}`;
   const count = async () => Number((await ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('actor', '=', mark).executeTakeFirstOrThrow()).n);
 
@@ -149,12 +166,15 @@ t.test('pgTransaction sends BEGIN with the first statement, which still runs ins
   const mine = events.filter((e) => e.endsWith(' BEGIN') || e.endsWith(' COMMIT') || e.endsWith(insert));
   t.same(mine, [
     'issued BEGIN',
-    `issued ${insert}`, // before BEGIN is answered: both leave in one round trip
+    `issued ${insert}`, // before BEGIN is answered
     'answered BEGIN',
     `answered ${insert}`,
     'issued COMMIT', // only once both are answered
     'answered COMMIT',
   ]);
+  const [log] = [...wire.values()].filter((l) => l.includes('written BEGIN'));
+  t.same(log?.slice(0, 3), ['written BEGIN', `written ${insert}`, 'received'], 'both were on the wire before any answer came back: one round trip');
+  t.ok(log && log.indexOf('written COMMIT') > log.indexOf('received'), 'COMMIT after it');
   t.equal(await count(), 1, 'committed');
 
   // The first statement belongs to the transaction: when fn fails later, it rolls back too.
@@ -166,7 +186,17 @@ t.test('pgTransaction sends BEGIN with the first statement, which still runs ins
   }), /fail after the first statement/);
   t.equal(await count(), 1, 'the pipelined first statement rolled back with the transaction');
 
-  // A transaction whose fn issues nothing still begins and commits, and its connection goes back.
+  // A transaction whose fn issues nothing still begins and commits.
   t.equal(await pgTransaction(ctx.db, async () => 'nothing'), 'nothing');
   t.equal(await count(), 1);
+  // Every connection goes back to the pool: more transactions than it holds (DB_POOL_MAX,
+  // 6 by default), failing and not, each still gets one (a leak would wait out the pool's
+  // 5 s and fail).
+  for (let i = 0; i < 10; i++) {
+    await t.rejects(pgTransaction(ctx.db, async (client) => {
+      await client.query('SELECT 1');
+      throw new Error(`fails ${i}`);
+    }), new RegExp(`fails ${i}`));
+    t.equal(await pgTransaction(ctx.db, async (client) => (await client.query<{ n: number }>('SELECT $1::int AS n', [i])).rows[0]!.n), i);
+  }
 });
