@@ -47,6 +47,7 @@ export interface SideLatency {
   p50: number;
   p90: number;
   p99: number;
+  max: number;
 }
 
 export interface RunResult {
@@ -73,6 +74,12 @@ export interface RunResult {
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** p50, p90, p99 and the largest of some latencies (NaN for none). */
+function summary(latencies: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN };
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -252,16 +259,18 @@ async function run(m: RunMessage): Promise<RunResult> {
       },
     );
     release(c);
-    answeredAt.push(performance.now());
+    const answered = performance.now();
+    const took = answered - since;
+    answeredAt.push(answered);
     const side = m.alternate ? bySide[sideAt(performance.timeOrigin + since, m.alternate.t0, m.alternate.periodMs)]! : undefined;
     if (status === 201) {
-      latencies.push(performance.now() - since);
-      side?.latencies.push(performance.now() - since);
+      latencies.push(took);
+      side?.latencies.push(took);
     } else {
       errors++;
       if (side) side.errors++;
     }
-    trace?.push(`${(since - started).toFixed(2)}\t${(performance.now() - since).toFixed(2)}\t${status}\t${(performance.timeOrigin + since).toFixed(1)}`);
+    trace?.push(`${(since - started).toFixed(2)}\t${took.toFixed(2)}\t${status}\t${(performance.timeOrigin + since).toFixed(1)}`);
   };
   if (m.rate === undefined) {
     const worker = async () => {
@@ -287,17 +296,13 @@ async function run(m: RunMessage): Promise<RunResult> {
     mkdirSync(process.env.BENCH_TRACE!, { recursive: true });
     writeFileSync(path.join(process.env.BENCH_TRACE!, `${m.label}.tsv`), trace.join('\n') + '\n');
   }
-  const sorted = Float64Array.from(latencies).sort();
   const { pauses, longest } = pausesIn(answeredAt);
   return {
     type: 'result', connections: m.connections, settled: latencies.length, errors, firstError, elapsed,
-    p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    ...summary(latencies),
     clientCpuMs: (cpu.user + cpu.system) / 1000,
     pauses, longestPause: longest, loopDelayMaxMs: loop.max / 1e6,
-    ...(m.alternate ? { sides: bySide.map((b) => {
-      const sortedSide = Float64Array.from(b.latencies).sort();
-      return { settled: sortedSide.length, errors: b.errors, p50: percentile(sortedSide, 50), p90: percentile(sortedSide, 90), p99: percentile(sortedSide, 99) };
-    }) as [SideLatency, SideLatency] } : {}),
+    ...(m.alternate ? { sides: bySide.map((b) => ({ settled: b.latencies.length, errors: b.errors, ...summary(b.latencies) })) as [SideLatency, SideLatency] } : {}),
   };
 }
 

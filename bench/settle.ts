@@ -257,7 +257,12 @@ interface QueueStats {
 }
 
 /** BENCH_ALTERNATE, parsed (null: not asked for). */
-const ALTERNATE = ((): { sides: [Side, Side]; periodMs: number } | null => {
+interface Alternate {
+  sides: [Side, Side];
+  periodMs: number;
+}
+
+const ALTERNATE = ((): Alternate | null => {
   const spec = process.env.BENCH_ALTERNATE;
   if (!spec) return null;
   const periodMs = Number(process.env.BENCH_ALTERNATE_MS ?? 500);
@@ -313,7 +318,7 @@ interface SideTally {
  * the service's CPU and PostgreSQL's. stop() ends it, sets the queue back and answers
  * both sides' tallies.
  */
-function alternation(admin: pg.Client | null, queue: QueueStats, pgDataDir: string | null, sides: [Side, Side], periodMs: number, seconds: number) {
+function alternation(admin: pg.Client | null, queue: QueueStats, pgDataDir: string | null, { sides, periodMs }: Alternate, seconds: number) {
   const own = queue.settings;
   const epoch = () => performance.timeOrigin + performance.now();
   const snapshot = () => ({ at: epoch(), jobs: queue.stats.jobs, cpu: process.cpuUsage(), pg: postgresCpuSeconds(pgDataDir) });
@@ -367,7 +372,8 @@ function alternation(admin: pg.Client | null, queue: QueueStats, pgDataDir: stri
   apply(sides[0]);
   schedule(1);
   return {
-    t0,
+    /** For the load generator: when the sides switch. */
+    schedule: { t0, periodMs },
     async stop(): Promise<{ tallies: [SideTally, SideTally]; failed: string | null }> {
       clearTimeout(timer);
       close();
@@ -391,10 +397,10 @@ async function drive(client: ChildProcess, db: ReturnType<typeof createDb>, queu
   const q0 = queue.stats;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const alt = ALTERNATE && alternation(admin, queue, pgDataDir, ALTERNATE.sides, ALTERNATE.periodMs, SECONDS);
+  const alt = ALTERNATE && alternation(admin, queue, pgDataDir, ALTERNATE, SECONDS);
   const result = await run(client, {
     port, apiKey, connections, ...(rate === undefined ? {} : { rate }), seconds: SECONDS, label: levelLabel(rate === undefined ? `c${connections}` : `r${rate}`), persons: PERSONS, date: DATE,
-    ...(alt && ALTERNATE ? { alternate: { t0: alt.t0, periodMs: ALTERNATE.periodMs } } : {}),
+    ...(alt ? { alternate: alt.schedule } : {}),
   });
   const altEnd = alt ? await alt.stop() : null;
   const cpu = process.cpuUsage(cpu0);
@@ -480,9 +486,6 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    // BENCH_ALTERNATE's server settings: applied on a connection of the bench's own.
-    const admin = ALTERNATE?.sides.some((side) => side.server.length > 0) ? new pg.Client({ connectionString: url }) : null;
-    await admin?.connect();
     await migrateToLatest(db);
     await loadPolicyVersions(db);
     // The demo hospital's own key: the bench settles the demo hospital's bills.
@@ -499,6 +502,9 @@ async function main(): Promise<void> {
     console.log(`bench: ${PERSONS} persons, pool ${config.DB_POOL_MAX}, ${config.SETTLE_WORKERS} settlement workers, batches of at most ${config.SETTLE_BATCH_MAX} (a free worker gathers ${config.SETTLE_GATHER_MS} ms while another is busy), ${SECONDS} s per level, ${os.availableParallelism()} CPUs, ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL over ${url.includes('@127.0.0.1:') ? 'TCP' : 'its unix socket'}`}, load generator in a child process`);
     if (ALTERNATE) console.log(`alternating every ${ALTERNATE.periodMs} ms within each level between A (${ALTERNATE.sides[0].label}) and B (${ALTERNATE.sides[1].label})`);
     cpuReference('before');
+    // BENCH_ALTERNATE's server settings: applied on a connection of the bench's own.
+    const admin = ALTERNATE?.sides.some((side) => side.server.length > 0) ? new pg.Client({ connectionString: url }) : null;
+    await admin?.connect();
     const client = fork(path.join(import.meta.dirname, 'settle-client.ts'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     try {
       if (WARMUP > 0) {

@@ -85,8 +85,9 @@ export function createDb(opts: DbOptions): Db {
  * 300 ms of one run, that came to 1–5% more settlements per second at 8 connections and
  * about 1% at 32 (2026-12-04, loopback); where the database is on another host, each
  * transaction also waits one network round trip less.
- * BEGIN's answer is checked before COMMIT; when BEGIN failed, pgTransaction throws
- * TransactionNotBegun (whatever `fn` threw meanwhile). A pooled connection is lent idle,
+ * BEGIN's answer is checked before COMMIT. When no connection could be had, or BEGIN
+ * failed, pgTransaction throws TransactionNotBegun (whatever `fn` threw meanwhile): nothing
+ * of the transaction was written. A pooled connection is lent idle,
  * outside any transaction, and on such a connection BEGIN fails only when the connection
  * or the server does, which fails the statement behind it as well. The settlement's
  * opening statement could not commit on its own anyway: the key it claims points at a
@@ -95,7 +96,9 @@ export function createDb(opts: DbOptions): Db {
 export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = pools.get(db);
   if (!pool) throw new Error('pgTransaction needs a Db created by createDb');
-  const client = await pool.connect();
+  const client = await pool.connect().catch((e: unknown) => {
+    throw new TransactionNotBegun(e instanceof Error ? e : new Error(String(e)));
+  });
   let broken: Error | undefined;
   // Settles to BEGIN's error, or undefined when it began; never rejects (so never unhandled).
   const began = client.query('BEGIN').then(
@@ -124,7 +127,11 @@ export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Pr
   }
 }
 
-/** BEGIN failed (the connection or the server did): pgTransaction's `fn` ran on no transaction of its own. */
+/**
+ * pgTransaction's transaction never began: no pooled connection could be had (the
+ * database unreachable, or every connection busy for the pool's wait), or BEGIN failed
+ * (the connection or the server did; `fn` may have run, on no transaction of its own).
+ */
 export class TransactionNotBegun extends Error {
   constructor(override readonly cause: Error) {
     super(`the transaction could not begin: ${cause.message}`);

@@ -135,13 +135,6 @@ class JobFailed extends Error {
   }
 }
 
-/** The transaction never began: no pooled connection could be had, or BEGIN failed. Retrying each job of a batch alone would only wait again. */
-class NotStarted extends Error {
-  constructor(override readonly cause: unknown) {
-    super('a settlement transaction could not begin');
-  }
-}
-
 /**
  * Settles jobs together, in one transaction, when they can be: no two of them may share a
  * person or a hospital and key (the queue never puts such jobs together), and each must
@@ -182,14 +175,14 @@ async function settleWithin(deps: SettleDeps, ctx: BatchContext, jobs: readonly 
       for (const [n, i] of together.entries()) results[i] = await settledResult(afterCommit(deps, ctx, jobs[i]!, opened[n]!));
     } catch (err) {
       const failed = err instanceof JobFailed ? together[err.index]! : null;
-      const cause = err instanceof JobFailed || err instanceof NotStarted ? err.cause : err;
+      const cause = err instanceof JobFailed || err instanceof TransactionNotBegun ? err.cause : err;
       // A refused bill is routine (the client's mistake, answered 4xx); anything else is not.
       const level = cause instanceof AppError ? 'info' : 'warn';
       deps.log?.[level](
         { batch: together.length, failedVisit: failed === null ? null : jobs[failed]!.req.visitNo, err: cause },
         'shared settlement transaction rolled back; its jobs are settled again',
       );
-      if (err instanceof NotStarted) {
+      if (err instanceof TransactionNotBegun) {
         // Nothing of these jobs ran: each gets the same refusal; the others still run alone below.
         const reason = unavailable();
         for (const i of together) results[i] = { status: 'rejected', reason };
@@ -236,7 +229,7 @@ async function settleAlone(deps: SettleDeps, job: SettleJob, batch?: BatchContex
   try {
     opened = (await inOneTransaction(deps, ctx, [job]))[0]!;
   } catch (e) {
-    if (e instanceof NotStarted) {
+    if (e instanceof TransactionNotBegun) {
       deps.log?.warn({ err: e.cause }, 'settlement transaction could not begin');
       throw unavailable();
     }
@@ -268,7 +261,7 @@ function visitAlreadySettled(hospitalCode: string, visitNo: string, settlementId
  * The transaction of one or more jobs (see settleJobs for when they may share one): open
  * them all in one statement, prepare and run the engine for each claimed one, insert them
  * all in one statement, commit. A failure that belongs to one job is thrown as JobFailed;
- * a transaction that could not begin, as NotStarted.
+ * a transaction that could not begin, as TransactionNotBegun (from pgTransaction).
  */
 async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: readonly SettleJob[]): Promise<Opened[]> {
   const { settlementDate, packs } = ctx;
@@ -276,74 +269,66 @@ async function inOneTransaction(deps: SettleDeps, ctx: BatchContext, jobs: reado
     const requestJson = canonicalJson(j.req);
     return { requestJson, requestHash: sha256(requestJson), id: randomUUID(), lockedYear: certainYear(packs, j.req.dischargeDate, settlementDate) };
   });
-  // fn runs once a pooled connection is had (BEGIN's failure comes as TransactionNotBegun).
-  let connected = false;
-  try {
-    return await pgTransaction(deps.db, async (client) => {
-      connected = true;
-      const opens = await openSettlements<LedgerWire>(
-        client,
-        jobs.map((j, i) => {
-          const c = claims[i]!;
-          return {
-            registry: { hospitalCode: j.req.hospitalCode, personId: j.req.personId, onDate: j.req.dischargeDate, visitNo: j.req.visitNo },
-            claim: { key: j.key, requestHash: c.requestHash, requestJson: c.requestJson, settlementId: c.id },
-            ledger: c.lockedYear === null ? null : { year: c.lockedYear, empty: ledgerToWire(emptyLedger(c.lockedYear)) },
-          };
-        }),
-      );
-      const rows: SettlementInsert[] = [];
-      const out: Array<Opened | { kind: 'row'; row: SettlementInsert; p: PreparedSettlement; index: number }> = [];
-      for (const [i, job] of jobs.entries()) {
-        const open = opens[i]!;
+  return pgTransaction(deps.db, async (client) => {
+    const opens = await openSettlements<LedgerWire>(
+      client,
+      jobs.map((j, i) => {
         const c = claims[i]!;
-        if (!open.claimed) {
-          out.push({ kind: 'taken', hospital: open.hospital, person: open.person, settledAs: open.settledAs, requestHash: c.requestHash });
-          continue;
-        }
-        let p: PreparedSettlement;
-        let result: ReturnType<typeof settle>;
-        try {
-          p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person, true);
-          if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
-          const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
-          result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
-        } catch (err) {
-          throw new JobFailed(i, err);
-        }
-        const row: SettlementInsert = { ...settlementRow(c.id, job.key, p, settlementToWire(result)), audit: job.actor && { ...job.actor, action: 'settlement.create' } };
-        rows.push(row);
-        out.push({ kind: 'row', row, p, index: i });
+        return {
+          registry: { hospitalCode: j.req.hospitalCode, personId: j.req.personId, onDate: j.req.dischargeDate, visitNo: j.req.visitNo },
+          claim: { key: j.key, requestHash: c.requestHash, requestJson: c.requestJson, settlementId: c.id },
+          ledger: c.lockedYear === null ? null : { year: c.lockedYear, empty: ledgerToWire(emptyLedger(c.lockedYear)) },
+        };
+      }),
+    );
+    const rows: SettlementInsert[] = [];
+    const out: Array<Opened | { kind: 'row'; row: SettlementInsert; p: PreparedSettlement; index: number }> = [];
+    for (const [i, job] of jobs.entries()) {
+      const open = opens[i]!;
+      const c = claims[i]!;
+      if (!open.claimed) {
+        out.push({ kind: 'taken', hospital: open.hospital, person: open.person, settledAs: open.settledAs, requestHash: c.requestHash });
+        continue;
       }
-      const created = rows.length > 0 ? await insertSettlements(client, rows) : [];
-      let n = 0;
-      const opened: Opened[] = [];
-      for (const o of out) {
-        if (o.kind !== 'row') {
-          opened.push(o);
-          continue;
-        }
-        const c = created[n++];
-        if (!c) {
-          // The claim holds a key-share lock on the hospital row since, so a change of its
-          // level or region can only have committed before the insert: a retry sees it.
-          throw new JobFailed(o.index, new AppError('HOSPITAL_CHANGED', `hospital ${o.p.hospital.code} changed its level or region for ${o.p.bill.dischargeDate} while visit ${o.p.bill.visitNo} was being settled; nothing was written, send the request again`, {
-            hospitalCode: o.p.hospital.code, dischargeDate: o.p.bill.dischargeDate,
-          }));
-        }
-        try {
-          await deps.hooks?.afterSettlementInsert?.(o.row.id);
-        } catch (err) {
-          throw new JobFailed(o.index, err);
-        }
-        opened.push({ kind: 'inserted', record: toRecord(insertedRow(o.row, o.p.hospital.code, c)) });
+      let p: PreparedSettlement;
+      let result: ReturnType<typeof settle>;
+      try {
+        p = prepareFromRegistry(packs, job.req, settlementDate, open.hospital, open.person, true);
+        if (c.lockedYear !== null && p.year !== c.lockedYear) throw new Error(`policy year ${p.year} of ${job.req.visitNo} is not the certain year ${c.lockedYear}`);
+        const ledgerBefore = open.ledger ?? (await lockLedger(client, p.person.id, p.year, ledgerToWire(emptyLedger(p.year))));
+        result = settle({ bill: p.bill, person: p.person, ledger: ledgerFromWire(ledgerBefore), policy: p.policy, settlementDate: p.settlementDate });
+      } catch (err) {
+        throw new JobFailed(i, err);
       }
-      return opened;
-    });
-  } catch (err) {
-    if (err instanceof TransactionNotBegun) throw new NotStarted(err.cause);
-    throw connected ? err : new NotStarted(err);
-  }
+      const row: SettlementInsert = { ...settlementRow(c.id, job.key, p, settlementToWire(result)), audit: job.actor && { ...job.actor, action: 'settlement.create' } };
+      rows.push(row);
+      out.push({ kind: 'row', row, p, index: i });
+    }
+    const created = rows.length > 0 ? await insertSettlements(client, rows) : [];
+    let n = 0;
+    const opened: Opened[] = [];
+    for (const o of out) {
+      if (o.kind !== 'row') {
+        opened.push(o);
+        continue;
+      }
+      const c = created[n++];
+      if (!c) {
+        // The claim holds a key-share lock on the hospital row since, so a change of its
+        // level or region can only have committed before the insert: a retry sees it.
+        throw new JobFailed(o.index, new AppError('HOSPITAL_CHANGED', `hospital ${o.p.hospital.code} changed its level or region for ${o.p.bill.dischargeDate} while visit ${o.p.bill.visitNo} was being settled; nothing was written, send the request again`, {
+          hospitalCode: o.p.hospital.code, dischargeDate: o.p.bill.dischargeDate,
+        }));
+      }
+      try {
+        await deps.hooks?.afterSettlementInsert?.(o.row.id);
+      } catch (err) {
+        throw new JobFailed(o.index, err);
+      }
+      opened.push({ kind: 'inserted', record: toRecord(insertedRow(o.row, o.p.hospital.code, c)) });
+    }
+    return opened;
+  });
 }
 
 /** The answer to a job once its transaction committed. */
