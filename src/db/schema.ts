@@ -139,6 +139,11 @@ export interface SettlementsTable {
   created_at: Generated<Timestamp>;
   /** How many fund lines the settlement has (checked at commit; migration 20261202090000). */
   fund_line_count: number;
+  /**
+   * The id of the transaction that wrote the row (xid8, read as its decimal text; '0' for
+   * rows written before migration 20261204230000): the list's order.
+   */
+  xact_id: Generated<string>;
 }
 
 export interface SettlementFundLinesTable {

@@ -1,4 +1,4 @@
-import type { SettlementInsert, SettlementRecordRow } from '../db/repositories/settlements.js';
+import type { ListedRow, ListPosition, SettlementInsert, SettlementRecordRow } from '../db/repositories/settlements.js';
 import type { SettlementWire } from '../domain/wire.js';
 import { isCivilDate } from './dates.js';
 import type { SettlementRecord, SettlementSummary } from '../http/schemas/settlements.js';
@@ -64,19 +64,29 @@ function isTimestampText(s: string): boolean {
   return m !== null && isCivilDate(m[1]!) && !m[1]!.startsWith('0000');
 }
 
-/** Opaque keyset cursor: the last row's exact (created_at, id). */
-export function encodeCursor(row: SettlementRecordRow): string {
-  return Buffer.from(JSON.stringify([row.created_at_text, row.id])).toString('base64url');
+/** xid8's text: a decimal of at most 2^64 - 1, no leading zeros. */
+const XID8_TEXT = /^(0|[1-9]\d{0,19})$/;
+const XID8_MAX = 2n ** 64n - 1n;
+
+/** Opaque keyset cursor: the last row's exact list position (xact_id, created_at, id). */
+export function encodeCursor(row: ListedRow): string {
+  return Buffer.from(JSON.stringify([row.xact_id, row.created_at_text, row.id])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+export function decodeCursor(cursor: string): ListPosition {
+  let parsed: unknown;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && typeof id === 'string' && UUID.test(id) && isTimestampText(createdAt)) {
-      return { createdAt, id };
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    parsed = undefined;
   }
-  throw new AppError('INVALID_CURSOR', 'cursor is not one this API returned', { cursor });
+  if (Array.isArray(parsed) && parsed.length === 3) {
+    const [xactId, createdAt, id] = parsed as unknown[];
+    if (typeof xactId === 'string' && XID8_TEXT.test(xactId) && BigInt(xactId) <= XID8_MAX
+      && typeof createdAt === 'string' && isTimestampText(createdAt) && typeof id === 'string' && UUID.test(id)) {
+      return { xactId, createdAt, id };
+    }
+  }
+  // (Cursors of the list before migration 20261204230000 held two positions; they land here too.)
+  throw new AppError('INVALID_CURSOR', 'cursor is not one this API returned (or is from an earlier version of it): list again from the first page', { cursor });
 }

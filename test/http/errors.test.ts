@@ -170,17 +170,28 @@ t.test('ids with a urn:uuid: prefix, paths that are not UTF-8 and tampered curso
   const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const uuid = '0b7d4b3e-8f00-4c5e-9a4e-2f1d2c3b4a59';
   for (const c of [
-    cursor(['2026-06-15 10:00:00+08', '------------------------------------']),
-    cursor(['2026-13-45 10:00:00+08', uuid]),
-    cursor(['2026-02-30 10:00:00+08', uuid]),
-    cursor(['2026-06-15 24:00:00+08', uuid]),
-    cursor(['2026-06-15 10:00:00+99', uuid]),
-    cursor(['0000-06-15 10:00:00+08', uuid]),
-    cursor(['2026-06-15 10:00:00+08', uuid.toUpperCase().replace(/-/g, 'x')]),
+    cursor(['812', '2026-06-15 10:00:00+08', '------------------------------------']),
+    cursor(['812', '2026-13-45 10:00:00+08', uuid]),
+    cursor(['812', '2026-02-30 10:00:00+08', uuid]),
+    cursor(['812', '2026-06-15 24:00:00+08', uuid]),
+    cursor(['812', '2026-06-15 10:00:00+99', uuid]),
+    cursor(['812', '0000-06-15 10:00:00+08', uuid]),
+    cursor(['812', '2026-06-15 10:00:00+08', uuid.toUpperCase().replace(/-/g, 'x')]),
+    // The transaction id: xid8's decimal text, at most 2^64 - 1.
+    cursor(['18446744073709551616', '2026-06-15 10:00:00+08', uuid]),
+    cursor(['-1', '2026-06-15 10:00:00+08', uuid]),
+    cursor(['0812', '2026-06-15 10:00:00+08', uuid]),
+    cursor([812, '2026-06-15 10:00:00+08', uuid]),
+    cursor(['812', '2026-06-15 10:00:00+08', uuid, 'more']),
+    // The list's cursors before migration 20261204230000: (created_at, id).
+    cursor(['2026-06-15 10:00:00+08', uuid]),
+    cursor({ 0: '812', 1: '2026-06-15 10:00:00+08', 2: uuid, length: 3 }),
     'not base64 at all',
   ]) {
     await refused(t, await call('GET', `/v1/settlements?cursor=${encodeURIComponent(c)}`), 400, 'INVALID_CURSOR');
   }
-  const page = await call('GET', `/v1/settlements?cursor=${cursor(['2999-12-31 23:59:59.999999+08', uuid])}`);
-  t.equal(page.statusCode, 200, 'a well-formed cursor still pages');
+  for (const xid of ['18446744073709551615', '0']) {
+    const page = await call('GET', `/v1/settlements?cursor=${cursor([xid, '2999-12-31 23:59:59.999999+08', uuid])}`);
+    t.equal(page.statusCode, 200, `a well-formed cursor still pages (transaction ${xid})`);
+  }
 });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { testApp } from '../helpers/app.js';
 import { bill, H, P } from '../helpers/fixtures.js';
+import { allListed, eventually } from '../helpers/list.js';
 import { assertEveryReplayIdentical } from '../helpers/replay.js';
 import { answersRecord, assertRecordShape } from '../helpers/record-shape.js';
 
@@ -173,6 +174,8 @@ t.test('list: filters by hospital, person and dates, pages with a cursor', async
   for (let i = 0; i < 5; i++) {
     t.equal((await call('POST', '/v1/settlements', { body: bill({ hospitalCode: H.WZ3, personId: P.ORD, amount: 1000 + i }), key: `k-list-${i}` })).statusCode, 201);
   }
+  // Listed once older transactions (the other test files' too) have ended: see helpers/list.ts.
+  await eventually(() => allListed((url) => call('GET', url), `hospital=${H.WZ3}`, 100), (ids) => ids.length === 5);
   const seen: string[] = [];
   let cursor: string | null = null;
   do {

@@ -400,18 +400,37 @@ export interface ListFilter {
   personId?: string;
   from?: string;
   to?: string;
-  /** Strictly older than this (created_at, id) position. */
-  after?: { createdAt: string; id: string };
+  /** Strictly older than this (xact_id, created_at, id) position. */
+  after?: ListPosition;
   limit: number;
 }
 
-/** Newest first, keyset-paged on (created_at, id). */
-export async function listSettlements(db: Q, f: ListFilter): Promise<SettlementRecordRow[]> {
-  let q = records(db);
-  if (f.hospitalCode !== undefined) q = q.where('h.code', '=', f.hospitalCode);
+/** A settlement as listed: its record and its writing transaction's id (decimal text). */
+export type ListedRow = SettlementRecordRow & { xact_id: string };
+
+/** A row's place in the list: its writing transaction's id, then created_at and id. */
+export interface ListPosition {
+  xactId: string;
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * Newest first: by the id of the transaction that wrote each row, keyset-paged on
+ * (xact_id, created_at, id). Only rows of transactions older than every transaction still
+ * running are read (pg_snapshot_xmin): a row that becomes visible later always lists
+ * above every row read now, never below a page already read (migration 20261204230000).
+ */
+export async function listSettlements(db: Q, f: ListFilter): Promise<ListedRow[]> {
+  let q = records(db).select(sql<string>`s.xact_id::text`.as('xact_id')).where(sql<boolean>`s.xact_id < pg_snapshot_xmin(pg_current_snapshot())`);
+  // The hospital's id as a value (an init plan), not a join condition: the scan of its list
+  // index then yields rows in the list's order and stops at the page's end, no sort.
+  if (f.hospitalCode !== undefined) q = q.where('s.hospital_id', '=', (eb) => eb.selectFrom('hospitals').select('id').where('code', '=', f.hospitalCode!));
   if (f.personId !== undefined) q = q.where('s.person_id', '=', f.personId);
   if (f.from !== undefined) q = q.where('s.settlement_date', '>=', f.from);
   if (f.to !== undefined) q = q.where('s.settlement_date', '<=', f.to);
-  if (f.after) q = q.where(sql<boolean>`(s.created_at, s.id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`);
-  return q.orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute();
+  if (f.after) {
+    q = q.where(sql<boolean>`(s.xact_id, s.created_at, s.id) < (${f.after.xactId}::xid8, ${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`);
+  }
+  return q.orderBy('s.xact_id', 'desc').orderBy('s.created_at', 'desc').orderBy('s.id', 'desc').limit(f.limit).execute();
 }

@@ -26,6 +26,13 @@ import { getSettlement, getSettlementByKey, listSettlementPage } from '../../ser
 
 const tags = ['settlements'];
 
+const LIST_DESCRIPTION = [
+  'Newest first, in the order the transactions that wrote them began writing; nextCursor pages down.',
+  'A settlement is listed once every transaction that began writing before it has ended (usually within milliseconds of its commit; GET /v1/settlements/{id} finds it at once),',
+  'so the list only ever grows at its top: a row that appears later never lands below a page already read.',
+  'To mirror a hospital\'s settlements, page down from the top until a settlement already held.',
+].join(' ');
+
 /**
  * Settlement records go out through JSON.stringify instead of the schema serializer. The
  * schema's `settlement` / `reversal` members are unions with null, and fast-json-stringify
@@ -95,7 +102,7 @@ export const settlementRoutes: FastifyPluginAsyncTypebox<SettleDeps> = async (ap
 
   app.get(
     '/settlements',
-    { schema: { tags, security, summary: 'list settlements and reversals, newest first (cursor paging)', querystring: ListQuerySchema, response: { 200: ListResponseSchema, ...errorResponses() } } },
+    { schema: { tags, security, summary: 'list settlements and reversals, newest first (cursor paging)', description: LIST_DESCRIPTION, querystring: ListQuerySchema, response: { 200: ListResponseSchema, ...errorResponses() } } },
     async (req) => listSettlementPage(deps.db, req.query),
   );
 

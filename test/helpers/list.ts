@@ -1,0 +1,30 @@
+/**
+ * GET /v1/settlements lists a settlement once every transaction older than it has ended
+ * on the whole server (migration 20261204230000), and the other test files' transactions
+ * run on the same server: a row just committed can be held back for a moment. Tests that
+ * need rows listed wait for them here; what must not be listed is checked at once.
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Every id of a list query, top to bottom, following nextCursor `limit` at a time. */
+export async function allListed(get: (url: string) => Promise<{ statusCode: number; body: string; json(): unknown }>, query: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await get(`/v1/settlements?${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    if (page.statusCode !== 200) throw new Error(`list answered ${page.statusCode}: ${page.body}`);
+    const body = page.json() as { items: Array<{ id: string }>; nextCursor: string | null };
+    ids.push(...body.items.map((i) => i.id));
+    cursor = body.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
+export const sameIds = (want: string[]) => (ids: string[]): boolean => ids.length === want.length && ids.every((id, i) => id === want[i]);
