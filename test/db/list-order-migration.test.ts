@@ -65,6 +65,8 @@ t.test('rows written afterwards list above the old ones, and the pages cross bet
     t.equal(r.statusCode, 201);
     fresh.unshift(r.json().id);
   }
+  const ids = await sql<{ xact_id: string }>`SELECT xact_id::text FROM settlements WHERE id = ANY(${fresh}::uuid[])`.execute(db);
+  t.ok(ids.rows.length === 2 && ids.rows.every((r) => BigInt(r.xact_id) > 0n), 'rows written afterwards carry their transaction id');
   for (const limit of [1, 2, 3, 100]) t.same(await listedAs(limit, [...fresh, ...old]), [...fresh, ...old], `pages of ${limit}`);
   const reversal = await call('POST', `/v1/settlements/${old[2]}/reversal`, { reason: 'test' }, 'k-rev');
   t.equal(reversal.statusCode, 201, 'an old settlement is reversed');

@@ -175,7 +175,7 @@ t.test('list: filters by hospital, person and dates, pages with a cursor', async
     t.equal((await call('POST', '/v1/settlements', { body: bill({ hospitalCode: H.WZ3, personId: P.ORD, amount: 1000 + i }), key: `k-list-${i}` })).statusCode, 201);
   }
   // Listed once older transactions (the other test files' too) have ended: see helpers/list.ts.
-  await eventually(() => allListed((url) => call('GET', url), `hospital=${H.WZ3}`, 100), (ids) => ids.length === 5);
+  t.equal((await eventually(() => allListed((url) => call('GET', url), `hospital=${H.WZ3}`, 100), (ids) => ids.length === 5)).length, 5, 'all five listed');
   const seen: string[] = [];
   let cursor: string | null = null;
   do {

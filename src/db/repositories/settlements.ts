@@ -405,6 +405,19 @@ export interface ListFilter {
   limit: number;
 }
 
+/**
+ * Settlements written by a transaction this server has not reached yet: brought in by a
+ * logical copy (dump and restore, logical replication) from a cluster whose transaction
+ * count was ahead. The list hides them until this server's count passes theirs
+ * (migration 20261204230000). Their count and the highest id, or null when there are none.
+ */
+export async function settlementsAheadOfServer(db: Q): Promise<{ count: number; highest: string } | null> {
+  const r = await sql<{ n: string; highest: string | null }>`
+    SELECT count(*) AS n, max(xact_id)::text AS highest FROM settlements WHERE xact_id >= pg_snapshot_xmax(pg_current_snapshot())`.execute(db);
+  const row = r.rows[0]!;
+  return row.highest === null ? null : { count: Number(row.n), highest: row.highest };
+}
+
 /** A settlement as listed: its record and its writing transaction's id (decimal text). */
 export type ListedRow = SettlementRecordRow & { xact_id: string };
 
@@ -420,6 +433,7 @@ export interface ListPosition {
  * (xact_id, created_at, id). Only rows of transactions older than every transaction still
  * running are read (pg_snapshot_xmin): a row that becomes visible later always lists
  * above every row read now, never below a page already read (migration 20261204230000).
+ * Not for use inside a transaction that has written: its own rows would be left out.
  */
 export async function listSettlements(db: Q, f: ListFilter): Promise<ListedRow[]> {
   let q = records(db).select(sql<string>`s.xact_id::text`.as('xact_id')).where(sql<boolean>`s.xact_id < pg_snapshot_xmin(pg_current_snapshot())`);
