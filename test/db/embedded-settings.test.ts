@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 const dir = await mkdtemp(path.join(os.tmpdir(), 'settlement-embedded-settings-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 
-t.test('a new WAL segment is not zero-filled; added settings apply and win', async (t) => {
+t.test('a new WAL segment is not zero-filled, backends flush their writes as they go; added settings apply and win', async (t) => {
   const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), ephemeral: true, settings: { work_mem: '3MB', max_connections: '37' } });
   t.teardown(() => server.stop());
   const c = new pg.Client(server.url);
@@ -20,6 +20,7 @@ t.test('a new WAL segment is not zero-filled; added settings apply and win', asy
   t.teardown(() => c.end());
   const show = async (name: string) => (await c.query<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).rows[0]!.v;
   t.equal(await show('wal_init_zero'), 'off', 'wal_init_zero is off');
+  t.equal(await show('backend_flush_after'), '256kB', 'backends ask for their writes to go out every 256 kB');
   t.equal(await show('work_mem'), '3MB', 'an added setting applies');
   t.equal(await show('max_connections'), '37', 'and wins over the embedded default');
 });
