@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_ENV_KEYS, loadConfig, PROJECT_ROOT } from '../../src/config.js';
+import { SERVER_SETTINGS } from '../../src/db/embedded.js';
 
 /** docker-compose.yml cannot run on CI; this keeps it honest against the config schema. */
 t.test('the compose service env names only config variables, with values the schema accepts', async (t) => {
   const doc = parse(await readFile(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
-    services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }> }>;
+    services: Record<string, { environment?: Record<string, string>; healthcheck?: unknown; depends_on?: Record<string, { condition: string }>; command?: string[] }>;
   };
   const svc = doc.services.service!;
   const env = svc.environment ?? {};
@@ -18,6 +19,10 @@ t.test('the compose service env names only config variables, with values the sch
   t.ok(svc.healthcheck, 'service has a healthcheck');
   t.ok(doc.services.db?.healthcheck, 'db has a healthcheck');
   t.equal(svc.depends_on?.db?.condition, 'service_healthy');
+  // The compose PostgreSQL flushes backends' writes as the embedded server does (README, External PostgreSQL).
+  const flush = SERVER_SETTINGS.find((s) => s.startsWith('backend_flush_after='));
+  t.ok(flush);
+  t.same(doc.services.db?.command, ['postgres', '-c', flush], 'the db service runs postgres with the embedded server\'s backend_flush_after');
 });
 
 t.test('the Dockerfile is multi-stage and runs as a non-root user', async (t) => {
