@@ -1,7 +1,7 @@
 /**
  * `npm run keys -- create --role hospital --hospital WZ-DEMO-01 --label "HIS 1"`
  * `npm run keys -- list`
- * `npm run keys -- revoke <key id>`
+ * `npm run keys -- revoke <key id> [--reason TEXT]`
  * Against DATABASE_URL; every change is in the audit log as cli:<user>.
  */
 import { cliActor } from '../services/actor.js';
@@ -11,9 +11,9 @@ import { parseArgs, withCliDb } from './cli-db.js';
 const USAGE = `usage:
   npm run keys -- create --role hospital|cashier|ops|admin [--hospital CODE] --label TEXT
   npm run keys -- list
-  npm run keys -- revoke KEY_ID`;
+  npm run keys -- revoke KEY_ID [--reason TEXT]`;
 
-const { positional, options } = parseArgs(process.argv.slice(2), ['role', 'hospital', 'label']);
+const { positional, options } = parseArgs(process.argv.slice(2), ['role', 'hospital', 'label', 'reason']);
 const [command, id] = positional;
 
 if (!command || !['create', 'list', 'revoke'].includes(command) || (command === 'revoke' && !id)) {
@@ -26,6 +26,10 @@ if (command === 'create' && (!ROLES.includes(options.role as Role) || !options.l
 }
 if (command === 'create' && options.label!.length > 100) {
   console.error(`--label takes at most 100 characters (as the API), got ${options.label!.length}`);
+  process.exit(2);
+}
+if (command === 'revoke' && options.reason !== undefined && !(options.reason.length >= 1 && options.reason.length <= 500)) {
+  console.error(`--reason takes 1 to 500 characters (as the API), got ${options.reason.length}`);
   process.exit(2);
 }
 if (command === 'revoke' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id!)) {
@@ -45,7 +49,7 @@ await withCliDb(async (db) => {
     }
     console.log(`${rows.length} key(s)`);
   } else {
-    const k = await revokeKey(db, cliActor(), id!);
+    const k = await revokeKey(db, cliActor(), id!, options.reason);
     console.log(`revoked ${k.id} (${k.label}) at ${k.revokedAt}; running servers stop accepting it within 10 s`);
   }
 });

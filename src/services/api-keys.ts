@@ -95,11 +95,12 @@ export async function listKeys(db: Db): Promise<KeyInfo[]> {
   return (await listKeyRows(db)).map(toInfo);
 }
 
-export async function revokeKey(db: Db, by: Actor, id: string): Promise<KeyInfo> {
+/** Revokes a key, once; the reason, when given, goes into the audit row with it. */
+export async function revokeKey(db: Db, by: Actor, id: string, reason?: string): Promise<KeyInfo> {
   await getKey(db, id);
   await db.transaction().execute(async (trx) => {
     if (!(await revokeKeyRow(trx, id))) throw new AppError('KEY_ALREADY_REVOKED', `API key ${id} is already revoked`, { id });
-    await insertAudit(trx, auditEntry(by, 'key.revoke', 'api_key', id));
+    await insertAudit(trx, auditEntry(by, 'key.revoke', 'api_key', id, reason === undefined ? {} : { reason }));
   });
   return getKey(db, id);
 }

@@ -35,14 +35,15 @@ t.test('keys: create prints the key once, list shows it without the secret, revo
   const list = await run('keys.ts', ['list']);
   t.match(list.stdout, /cashier\s+WZ-H2\s+active\s+counter 1/);
   t.notMatch(list.stdout, key!);
-  t.equal((await run('keys.ts', ['revoke', p!.keyId])).code, 0);
+  t.equal((await run('keys.ts', ['revoke', p!.keyId, '--reason', 'counter 1 retired'])).code, 0);
   t.equal(await findActiveKey(tdb.db, key!), null);
   const again = await run('keys.ts', ['revoke', p!.keyId]);
   t.equal(again.code, 1);
   t.match(again.stderr, /KEY_ALREADY_REVOKED/);
   t.equal((await run('keys.ts', ['create', '--role', 'ops'])).code, 2, 'usage errors exit 2');
-  const audit = await tdb.db.selectFrom('audit_log').select(['action', 'actor']).where('actor', 'like', 'cli:%').execute();
+  const audit = await tdb.db.selectFrom('audit_log').select(['action', 'actor', 'detail']).where('actor', 'like', 'cli:%').execute();
   t.same(audit.map((a) => a.action).sort(), ['key.create', 'key.revoke']);
+  t.same(audit.find((a) => a.action === 'key.revoke')?.detail, { reason: 'counter 1 retired' }, 'the reason is in the audit row');
 });
 
 t.test('import:identities imports a CSV in one batch, reports progress, and is idempotent', async (t) => {
@@ -82,11 +83,14 @@ t.test('a bad environment variable is one line per variable, with the allowed va
 t.test('CLI mistakes are usage errors (exit 2) with a plain message: unknown options, a malformed key id, a long label, arguments to migrate', async (t) => {
   const typo = await run('keys.ts', ['create', '--role', 'cashier', '--hosptial', H.WZ2, '--label', 'x']);
   t.equal(typo.code, 2);
-  t.match(typo.stderr, /unknown option --hosptial \(options: --role, --hospital, --label\)/);
+  t.match(typo.stderr, /unknown option --hosptial \(options: --role, --hospital, --label, --reason\)/);
   const badId = await run('keys.ts', ['revoke', '0000000000000000000000000000000000ab']);
   t.equal(badId.code, 2);
   t.match(badId.stderr, /is not a key id/);
   t.equal((await run('keys.ts', ['create', '--role', 'ops', '--label', 'x'.repeat(101)])).code, 2, 'a label longer than the API takes');
+  const longReason = await run('keys.ts', ['revoke', '0b7d4b3e-8f00-4c5e-9a4e-2f1d2c3b4a59', '--reason', 'x'.repeat(501)]);
+  t.equal(longReason.code, 2, 'a reason longer than the API takes');
+  t.match(longReason.stderr, /--reason takes 1 to 500 characters/);
   t.equal((await run('migrate.ts', ['--bogus'])).code, 2);
   t.equal((await run('import-identities.ts', ['x.csv', '--sauce', 'civil_affairs'])).code, 2);
   const missing = await run('import-identities.ts', ['/nonexistent/list.csv']);

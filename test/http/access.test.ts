@@ -127,6 +127,32 @@ t.test('keys: created by admins with a role and a hospital, shown once, stored h
   for (const [, req] of rows) t.equal((await ctx.app.inject({ method: req.method, url: req.url })).statusCode, 401, `${req.method} ${req.url} without a key`);
 });
 
+t.test('a revocation may give its reason, which the audit log keeps; anything else in its body is refused and revokes nothing', async (t) => {
+  const mint = async (label: string) => (await call('POST', '/v1/keys', { body: { label, role: 'cashier', hospitalCode: H.WZ2 } })).json() as { id: string; key: string };
+  const auditOf = (id: string) => ctx.db.selectFrom('audit_log').select(['action', 'detail']).where('target_id', '=', id).where('action', '=', 'key.revoke').execute();
+  const stolen = await mint('till 7');
+  const withReason = await call('POST', `/v1/keys/${stolen.id}/revocation`, { body: { reason: 'till 7 stolen, 2026-06-15' } });
+  t.equal(withReason.statusCode, 200);
+  t.ok(withReason.json().revokedAt);
+  t.same(await auditOf(stolen.id), [{ action: 'key.revoke', detail: { reason: 'till 7 stolen, 2026-06-15' } }], 'the reason is in the audit row');
+  const audit = (await call('GET', `/v1/audit?targetType=api_key&targetId=${stolen.id}`)).json().items as Array<{ action: string; detail: unknown }>;
+  t.same(audit.find((a) => a.action === 'key.revoke')?.detail, { reason: 'till 7 stolen, 2026-06-15' }, 'and in GET /v1/audit');
+
+  const other = await mint('till 8');
+  for (const body of [{ reason: '' }, { reason: 'x'.repeat(501) }, { why: 'typo' }, { reason: 7 }, []]) {
+    const r = await call('POST', `/v1/keys/${other.id}/revocation`, { body });
+    t.equal(r.statusCode, 400, JSON.stringify(body).slice(0, 40));
+    t.equal(r.json().code, 'VALIDATION_FAILED');
+  }
+  const emptyJson = await call('POST', `/v1/keys/${other.id}/revocation`, { body: '', headers: { 'content-type': 'application/json' } });
+  t.equal(emptyJson.json().code, 'MALFORMED_JSON', 'an empty body that says it is JSON is still refused');
+  t.same(await auditOf(other.id), [], 'no refused revocation wrote anything');
+  t.equal((await ctx.app.inject({ method: 'GET', url: '/v1/settlements', headers: { authorization: `Bearer ${other.key}` } })).statusCode, 200, 'and the key still works');
+  const bare = await call('POST', `/v1/keys/${other.id}/revocation`);
+  t.equal(bare.statusCode, 200, 'without a body it revokes, as before');
+  t.same(await auditOf(other.id), [{ action: 'key.revoke', detail: {} }]);
+});
+
 t.test('the HIS look-up answers the masked name and identities valid today, and is logged as an access', async (t) => {
   const key = await ctx.keyFor({ role: 'hospital', hospital: H.WZ2 });
   // Wenzhou defers new identities to the next month: a tekun window from 2026-06-10 is not valid on 2026-06-15

@@ -4,7 +4,8 @@ import { listAudit } from '../../db/repositories/audit.js';
 import { createKey, listKeys, revokeKey } from '../../services/api-keys.js';
 import { errorResponses } from '../errors.js';
 import { actorOf } from '../plugins/auth.js';
-import { AuditListSchema, AuditQuerySchema, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyParamsSchema, KeySchema } from '../schemas/keys.js';
+import { AuditListSchema, AuditQuerySchema, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyParamsSchema, KeyRevocationSchema, KeySchema } from '../schemas/keys.js';
+import { OPTIONAL_BODY } from '../plugins/swagger.js';
 
 const security = [{ apiKey: [] }];
 
@@ -24,8 +25,15 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
 
   app.post(
     '/keys/:id/revocation',
-    { schema: { tags, security, summary: 'revoke an API key (admin); it stops working within seconds', params: KeyParamsSchema, response: { 200: KeySchema, ...errorResponses(404, 409) } } },
-    async (req) => revokeKey(db, actorOf(req), req.params.id),
+    {
+      schema: {
+        tags, security, summary: 'revoke an API key (admin); it stops working within seconds; a reason, if given, is kept in the audit log',
+        params: KeyParamsSchema, body: KeyRevocationSchema, response: { 200: KeySchema, ...errorResponses(404, 409) },
+        // A revocation needs nothing in its body: a POST without one is read as {}.
+        [OPTIONAL_BODY]: true,
+      },
+    },
+    async (req) => revokeKey(db, actorOf(req), req.params.id, req.body.reason),
   );
 
   app.get(

@@ -26,6 +26,10 @@ export const KeySchema = Type.Object(keyFields, { $id: 'ApiKey' });
 export const KeyCreatedSchema = Type.Object({ ...keyFields, key: Type.String({ description: 'the key itself: shown this once, stored only as a SHA-256 digest' }) });
 export const KeyListSchema = Type.Object({ items: Type.Array(KeySchema) });
 export const KeyParamsSchema = Type.Object({ id: UuidS });
+export const KeyRevocationSchema = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'why the key is revoked: kept in the audit log' })) },
+  { additionalProperties: false, $id: 'KeyRevocation' },
+);
 
 export const AuditQuerySchema = Type.Object(
   {
