@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { readLedger } from '../db/repositories/ledgers.js';
 import { personExists } from '../db/repositories/reference.js';
-import { findIdempotencyRecord, findSettlement, listSettlements } from '../db/repositories/settlements.js';
+import { findIdempotencyRecord, findSettlement, listSettlements, settlementsWithheld, type ListFilter } from '../db/repositories/settlements.js';
 import { policyYearOf } from '../domain/select.js';
 import { emptyLedger } from '../domain/ledger.js';
 import { ledgerToWire, type LedgerWire } from '../domain/wire.js';
@@ -23,21 +23,23 @@ export async function getSettlementByKey(db: Db, hospitalCode: string, key: stri
   return getSettlement(db, rec.settlement_id);
 }
 
-export async function listSettlementPage(db: Db, q: ListQuery): Promise<{ items: SettlementSummary[]; nextCursor: string | null }> {
+export async function listSettlementPage(db: Db, q: ListQuery): Promise<{ items: SettlementSummary[]; nextCursor: string | null; withheld: boolean }> {
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
     throw new AppError('VALIDATION_FAILED', `from (${q.from}) is after to (${q.to})`, { errors: [{ path: '/querystring/from', message: 'after to' }] });
   }
-  const rows = await listSettlements(db, {
+  const filter: ListFilter = {
     ...(q.hospital !== undefined ? { hospitalCode: q.hospital } : {}),
     ...(q.person !== undefined ? { personId: q.person } : {}),
     ...(q.from !== undefined ? { from: q.from } : {}),
     ...(q.to !== undefined ? { to: q.to } : {}),
     ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
     limit: q.limit + 1,
-  });
+  };
+  const rows = await listSettlements(db, filter);
+  const withheld = await settlementsWithheld(db, filter);
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
-  return { items: page.map(toSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+  return { items: page.map(toSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null, withheld };
 }
 
 /** 5206 analogue: the person's accumulators for a policy year (zeros when nothing was settled). */

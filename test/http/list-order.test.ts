@@ -64,6 +64,9 @@ t.test('a settlement that began writing first and commits last lists above what 
   // LO-2's began after it, and commits first.
   const quick = await settle('LO-2', 'V-LO-2');
   for (let i = 0; i < 5; i++) t.same(await wholeList(H.WZ3), [first], `while the earlier transaction is open, the later one is not listed yet (${i})`);
+  const page = async () => (await ctx.call('GET', `/v1/settlements?hospital=${H.WZ3}&limit=100`)).json() as { items: unknown[]; withheld: boolean };
+  t.equal((await page()).withheld, true, 'and the answer says that a committed settlement is withheld');
+  t.equal((await ctx.call('GET', `/v1/settlements?hospital=${H.WZ2}&limit=100`)).json().withheld, false, 'not for another hospital’s list');
   const known = new Set([first]);
   t.equal((await ctx.call('GET', `/v1/settlements/${quick}`)).statusCode, 200, 'though it is committed and found by its id');
 
@@ -71,6 +74,7 @@ t.test('a settlement that began writing first and commits last lists above what 
   const slowId = await slow;
   const after = await listedAs(H.WZ3, [quick, slowId, first]);
   t.same(after, [quick, slowId, first], 'both new rows list above the one read before, in the order their transactions began writing');
+  t.equal((await eventually(page, (p) => !p.withheld)).withheld, false, 'and nothing is withheld any more');
   t.same(new Set(await mirrorPass(H.WZ3, known)), new Set([quick, slowId]), 'a mirror paging down to the row it holds finds both');
 });
 

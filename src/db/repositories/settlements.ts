@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely';
 import { runStatement, type Db } from '../database.js';
 import { hospitalOnDateJson, periodCovers, personJson, type HospitalRow, type PersonWithIdentities } from './reference.js';
 import type { DB } from '../schema.js';
@@ -421,6 +421,31 @@ export async function settlementsAheadOfServer(db: Q): Promise<{ count: number; 
 /** A settlement as listed: its record and its writing transaction's id (decimal text). */
 export type ListedRow = SettlementRecordRow & { xact_id: string };
 
+/** The list's filters as conditions on `settlements as s`. */
+function listFilters(eb: ExpressionBuilder<DB & { s: DB['settlements'] }, 's'>, f: ListFilter): Array<Expression<SqlBool>> {
+  const conditions: Array<Expression<SqlBool>> = [];
+  // The hospital's id as a value (an init plan), not a join condition: the scan of its list
+  // index then yields rows in the list's order and stops at the page's end, no sort.
+  if (f.hospitalCode !== undefined) conditions.push(eb('s.hospital_id', '=', eb.selectFrom('hospitals').select('id').where('code', '=', f.hospitalCode)));
+  if (f.personId !== undefined) conditions.push(eb('s.person_id', '=', f.personId));
+  if (f.from !== undefined) conditions.push(eb('s.settlement_date', '>=', f.from));
+  if (f.to !== undefined) conditions.push(eb('s.settlement_date', '<=', f.to));
+  return conditions;
+}
+
+/**
+ * Whether settlements matching the list's filters have committed but are not listed yet:
+ * written by a transaction no older than the oldest still running on the server (see
+ * listSettlements). Read in a statement of its own, so it says how things stood a moment
+ * after the page was read.
+ */
+export async function settlementsWithheld(db: Q, f: ListFilter): Promise<boolean> {
+  const r = await db.selectFrom('settlements as s').select(sql<number>`1`.as('one'))
+    .where((eb) => eb.and([sql<boolean>`s.xact_id >= pg_snapshot_xmin(pg_current_snapshot())`, ...listFilters(eb, f)]))
+    .limit(1).execute();
+  return r.length > 0;
+}
+
 /** A row's place in the list: its writing transaction's id, then created_at and id. */
 export interface ListPosition {
   xactId: string;
@@ -436,13 +461,8 @@ export interface ListPosition {
  * Not for use inside a transaction that has written: its own rows would be left out.
  */
 export async function listSettlements(db: Q, f: ListFilter): Promise<ListedRow[]> {
-  let q = records(db).select(sql<string>`s.xact_id::text`.as('xact_id')).where(sql<boolean>`s.xact_id < pg_snapshot_xmin(pg_current_snapshot())`);
-  // The hospital's id as a value (an init plan), not a join condition: the scan of its list
-  // index then yields rows in the list's order and stops at the page's end, no sort.
-  if (f.hospitalCode !== undefined) q = q.where('s.hospital_id', '=', (eb) => eb.selectFrom('hospitals').select('id').where('code', '=', f.hospitalCode!));
-  if (f.personId !== undefined) q = q.where('s.person_id', '=', f.personId);
-  if (f.from !== undefined) q = q.where('s.settlement_date', '>=', f.from);
-  if (f.to !== undefined) q = q.where('s.settlement_date', '<=', f.to);
+  let q = records(db).select(sql<string>`s.xact_id::text`.as('xact_id'))
+    .where((eb) => eb.and([sql<boolean>`s.xact_id < pg_snapshot_xmin(pg_current_snapshot())`, ...listFilters(eb, f)]));
   if (f.after) {
     q = q.where(sql<boolean>`(s.xact_id, s.created_at, s.id) < (${f.after.xactId}::xid8, ${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`);
   }

@@ -29,7 +29,7 @@ const tags = ['settlements'];
 const LIST_DESCRIPTION = [
   'Newest first, in the order the transactions that wrote them began writing; nextCursor pages down.',
   'A settlement is listed once every transaction that began writing before it, anywhere on the database server, has ended',
-  '(usually within milliseconds of its commit; GET /v1/settlements/{id} finds it at once),',
+  '(usually within milliseconds of its commit; GET /v1/settlements/{id} finds it at once; withheld says when matching ones wait),',
   'so the list only ever grows at its top: a row that appears later never lands below a page already read.',
   'To mirror a hospital\'s settlements, page down from the top to the top row of the previous pass (not to any settlement the client holds from elsewhere:',
   'one that committed later may list below it). A reversal is a row of its own at the top; the settlement it reverses keeps its place.',

@@ -118,6 +118,9 @@ export type ListQuery = Static<typeof ListQuerySchema>;
 export const ListResponseSchema = Type.Object({
   items: Type.Array(SettlementSummarySchema),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as ?cursor= for the next page; null at the end' }),
+  withheld: Type.Boolean({
+    description: 'true when settlements matching the filters have committed but are not listed yet: a transaction on the database server that began writing before them is still running. They will list at the top once it ends; list again shortly',
+  }),
 });
 
 export const ReversalRequestSchema = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, strict);
