@@ -75,10 +75,10 @@ const USER = 'postgres';
  * backends write when they evict a buffer (full shared buffers: about 185 MB in 20 s at
  * 32 connections) sit in the page cache until the kernel writes them out: with Linux's
  * default writeback settings, as here, once they are 30 s old, in bursts every 5 s, most
- * likely with each COMMIT's WAL flush queued behind them on the same disk. bench:settle, six pairs of full default runs, each setting in turn
- * (2026-12-04, reference 8,337–9,894): at 1,000/s offered a p99 of 23.5–47.6 ms against
- * 49.9–127.6 ms (better in all six pairs; the longest request 53–86 ms against
- * 95–190 ms); at 32 connections the same rate (mean 1,857 against 1,854/s) and the
+ * likely with each COMMIT's WAL flush queued behind them on the same disk. bench:settle,
+ * six pairs of full default runs, each setting in turn (2026-12-04, reference
+ * 8,337–9,894): at 1,000/s offered a p99 of 23.5–47.6 ms against 49.9–127.6 ms (better
+ * in all six pairs; the longest request 53–86 ms against 95–190 ms); at 32 connections the same rate (mean 1,857 against 1,854/s) and the
  * longest request 56–88 against 82–137 ms; at 8 connections 1.6% fewer settlements/s
  * for 1.5% more CPU per settlement (the extra system calls). It changes when pages
  * reach the disk, never whether: durability rests on the WAL either way.
