@@ -97,14 +97,11 @@ export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Pr
   const pool = pools.get(db);
   if (!pool) throw new Error('pgTransaction needs a Db created by createDb');
   const client = await pool.connect().catch((e: unknown) => {
-    throw new TransactionNotBegun(e instanceof Error ? e : new Error(String(e)));
+    throw new TransactionNotBegun(asError(e));
   });
   let broken: Error | undefined;
   // Settles to BEGIN's error, or undefined when it began; never rejects (so never unhandled).
-  const began = client.query('BEGIN').then(
-    () => undefined,
-    (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-  );
+  const began = client.query('BEGIN').then(() => undefined, asError);
   try {
     const result = await fn(client);
     const beginError = await began;
@@ -119,12 +116,17 @@ export async function pgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Pr
     broken = beginError;
     await client.query('ROLLBACK').catch((e: unknown) => {
       // A connection that cannot roll back is not given back to the pool.
-      broken = e instanceof Error ? e : new Error(String(e));
+      broken = asError(e);
     });
     throw beginError ? new TransactionNotBegun(beginError) : err;
   } finally {
     client.release(broken);
   }
+}
+
+/** What was thrown, as an Error (pg.PoolClient#release takes an Error to discard a connection). */
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 /**
