@@ -35,8 +35,8 @@ export async function listSettlementPage(db: Db, q: ListQuery): Promise<{ items:
     ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
     limit: q.limit + 1,
   };
-  const rows = await listSettlements(db, filter);
-  const withheld = await settlementsWithheld(db, filter);
+  // Two statements of their own (an empty page has no row to carry the flag), sent together.
+  const [rows, withheld] = await Promise.all([listSettlements(db, filter), settlementsWithheld(db, filter)]);
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return { items: page.map(toSummary), nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null, withheld };

@@ -421,6 +421,13 @@ export async function settlementsAheadOfServer(db: Q): Promise<{ count: number; 
 /** A settlement as listed: its record and its writing transaction's id (decimal text). */
 export type ListedRow = SettlementRecordRow & { xact_id: string };
 
+/**
+ * The list's horizon: the id of the oldest transaction still running on the server, as of
+ * the statement's own snapshot. Every row written by an older one is final (committed or
+ * gone); rows at or above it may still be joined by others below them.
+ */
+const LIST_HORIZON = sql`pg_snapshot_xmin(pg_current_snapshot())`;
+
 /** The list's filters as conditions on `settlements as s`. */
 function listFilters(eb: ExpressionBuilder<DB & { s: DB['settlements'] }, 's'>, f: ListFilter): Array<Expression<SqlBool>> {
   const conditions: Array<Expression<SqlBool>> = [];
@@ -436,12 +443,12 @@ function listFilters(eb: ExpressionBuilder<DB & { s: DB['settlements'] }, 's'>, 
 /**
  * Whether settlements matching the list's filters have committed but are not listed yet:
  * written by a transaction no older than the oldest still running on the server (see
- * listSettlements). Read in a statement of its own, so it says how things stood a moment
- * after the page was read.
+ * listSettlements). A statement of its own, so it tells how things stood at about the
+ * time the page was read, not exactly then.
  */
 export async function settlementsWithheld(db: Q, f: ListFilter): Promise<boolean> {
   const r = await db.selectFrom('settlements as s').select(sql<number>`1`.as('one'))
-    .where((eb) => eb.and([sql<boolean>`s.xact_id >= pg_snapshot_xmin(pg_current_snapshot())`, ...listFilters(eb, f)]))
+    .where((eb) => eb.and([sql<boolean>`s.xact_id >= ${LIST_HORIZON}`, ...listFilters(eb, f)]))
     .limit(1).execute();
   return r.length > 0;
 }
@@ -462,7 +469,7 @@ export interface ListPosition {
  */
 export async function listSettlements(db: Q, f: ListFilter): Promise<ListedRow[]> {
   let q = records(db).select(sql<string>`s.xact_id::text`.as('xact_id'))
-    .where((eb) => eb.and([sql<boolean>`s.xact_id < pg_snapshot_xmin(pg_current_snapshot())`, ...listFilters(eb, f)]));
+    .where((eb) => eb.and([sql<boolean>`s.xact_id < ${LIST_HORIZON}`, ...listFilters(eb, f)]));
   if (f.after) {
     q = q.where(sql<boolean>`(s.xact_id, s.created_at, s.id) < (${f.after.xactId}::xid8, ${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)`);
   }
