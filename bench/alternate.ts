@@ -15,11 +15,10 @@
  * connections set for themselves, one that needs a restart) is refused before the run.
  */
 
-export interface QueueTuning {
-  workers?: number;
-  maxBatch?: number;
-  gatherMs?: number;
-}
+import { ConfigSchema } from '../src/config.js';
+import type { QueueSettings } from '../src/services/settle-queue.js';
+
+export type QueueTuning = Partial<QueueSettings>;
 
 export interface Side {
   /** As written in the spec, for the report. */
@@ -29,11 +28,13 @@ export interface Side {
   server: Array<[string, string]>;
 }
 
-const QUEUE_KEYS: Record<string, { key: keyof QueueTuning; min: number; max: number; integer: boolean }> = {
-  SETTLE_WORKERS: { key: 'workers', min: 1, max: 64, integer: true },
-  SETTLE_BATCH_MAX: { key: 'maxBatch', min: 1, max: 256, integer: true },
-  SETTLE_GATHER_MS: { key: 'gatherMs', min: 0, max: 50, integer: false },
-};
+/** The queue's settings by their configuration names; their ranges are the configuration's. */
+const QUEUE_KEYS: Record<string, { key: keyof QueueSettings; min: number; max: number; integer: boolean }> = Object.fromEntries(
+  ([['SETTLE_WORKERS', 'workers'], ['SETTLE_BATCH_MAX', 'maxBatch'], ['SETTLE_GATHER_MS', 'gatherMs']] as const).map(([name, key]) => {
+    const s = ConfigSchema.properties[name] as unknown as { minimum: number; maximum: number; type: string };
+    return [name, { key, min: s.minimum, max: s.maximum, integer: s.type === 'integer' }];
+  }),
+);
 
 /** A server setting's name, and a value that needs no quoting beyond its single quotes. */
 const SERVER_NAME = /^[a-z][a-z0-9_]*$/;

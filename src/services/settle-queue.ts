@@ -26,6 +26,13 @@ export interface QueueOptions<J> {
   gatherMs?: number;
 }
 
+/** The settings tune() changes while the queue runs. */
+export interface QueueSettings {
+  workers: number;
+  maxBatch: number;
+  gatherMs: number;
+}
+
 interface Waiting<J, R> {
   job: J;
   since: number;
@@ -56,13 +63,13 @@ export class SettlementQueue<J, R> {
    * runs (bench:settle's BENCH_ALTERNATE switches between two settings within one run).
    * Fewer workers: a busy worker beyond the new number stops once its transaction ends.
    */
-  tune(settings: Partial<Pick<QueueOptions<J>, 'workers' | 'maxBatch' | 'gatherMs'>>): void {
+  tune(settings: Partial<QueueSettings>): void {
     this.opts = checked({ ...this.opts, ...settings });
     if (this.waiting.length > 0 && this.busy < this.opts.workers) this.startSoon();
   }
 
   /** The settings in force (see tune). */
-  get settings(): { workers: number; maxBatch: number; gatherMs: number } {
+  get settings(): QueueSettings {
     return { workers: this.opts.workers, maxBatch: this.opts.maxBatch, gatherMs: this.opts.gatherMs ?? 0 };
   }
 
