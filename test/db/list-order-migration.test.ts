@@ -1,15 +1,10 @@
 import t from 'tap';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config.js';
-import { migrateToLatest, migrator } from '../../src/db/migrate.js';
-import { buildApp } from '../../src/http/app.js';
-import { mintApiKey } from '../../src/services/api-keys.js';
-import { loadPolicyVersions } from '../../src/services/bootstrap.js';
-import { fixedClock } from '../../src/services/clock.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { emptyDatabase } from '../helpers/db.js';
-import { bill, H, P, seedReference, TODAY } from '../helpers/fixtures.js';
+import { appBeforeMigration, type MigrationApp } from '../helpers/migration-app.js';
+import { bill, H, P } from '../helpers/fixtures.js';
 import { allListed, eventually, sameIds } from '../helpers/list.js';
-import type { FastifyInstance } from 'fastify';
 
 /*
  * Migration 20261204230000 lists settlements by the id of the transaction that wrote them.
@@ -18,12 +13,10 @@ import type { FastifyInstance } from 'fastify';
  * rows to the old ones without losing or repeating one.
  */
 const { db } = await emptyDatabase(t, 'listorder', { poolMax: 3 });
-let app: FastifyInstance | undefined;
-t.teardown(() => app?.close());
-let key: string;
+let ctx: MigrationApp | undefined;
+t.teardown(() => ctx?.app.close());
+const call: MigrationApp['call'] = (...args) => ctx!.call(...args);
 let ops: string;
-const call = (method: 'GET' | 'POST', url: string, body?: unknown, idem?: string, as = key) =>
-  app!.inject({ method, url, headers: { authorization: `Bearer ${as}`, ...(idem ? { 'idempotency-key': idem } : {}) }, ...(body ? { payload: body as object } : {}) });
 
 const listedAs = (limit: number, want: string[]) =>
   eventually(() => allListed((url) => call('GET', url, undefined, undefined, ops), `hospital=${H.WZ2}`, limit), sameIds(want));
@@ -31,14 +24,9 @@ const listedAs = (limit: number, want: string[]) =>
 const old: string[] = [];
 
 t.test('settled before the migration, then migrated', async (t) => {
-  const before = await migrator(db).migrateTo('20261203100000_snapshots_stored_as_sent');
-  t.notOk(before.error, 'migrated up to the one before');
-  await loadPolicyVersions(db);
-  await seedReference(db);
-  app = await buildApp({ config: loadConfig({}, {}), db, clock: fixedClock(TODAY), logger: false });
-  const hospitalId = (await db.selectFrom('hospitals').select('id').where('code', '=', H.WZ2).executeTakeFirstOrThrow()).id;
-  key = (await mintApiKey(db, { label: 'list-order', role: 'hospital', hospitalId })).key;
-  ops = (await mintApiKey(db, { label: 'list-order-ops', role: 'ops', hospitalId: null })).key;
+  ctx = await appBeforeMigration(db, '20261203100000_snapshots_stored_as_sent', 'list-order');
+  t.notOk(ctx.migrated.error, 'migrated up to the one before');
+  ops = ctx.ops;
   for (const [i, person] of [P.DIBAO, P.ORD, P.TEKUN].entries()) {
     const r = await call('POST', '/v1/settlements', bill({ personId: person, visitNo: `V-old-${i}`, amount: 5_000 + i }), `k-old-${i}`);
     t.equal(r.statusCode, 201);

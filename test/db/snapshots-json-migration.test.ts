@@ -1,15 +1,10 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import { loadConfig } from '../../src/config.js';
-import { migrateToLatest, migrator } from '../../src/db/migrate.js';
-import { buildApp } from '../../src/http/app.js';
-import { mintApiKey } from '../../src/services/api-keys.js';
-import { loadPolicyVersions } from '../../src/services/bootstrap.js';
-import { fixedClock } from '../../src/services/clock.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 import { emptyDatabase } from '../helpers/db.js';
-import { bill, H, P, seedReference, TODAY } from '../helpers/fixtures.js';
-import type { FastifyInstance } from 'fastify';
+import { appBeforeMigration, type MigrationApp } from '../helpers/migration-app.js';
+import { bill, P } from '../helpers/fixtures.js';
 
 /*
  * Migration 20261203100000 stores a settlement's result, its input snapshot and its
@@ -18,15 +13,12 @@ import type { FastifyInstance } from 'fastify';
  * stored byte for byte as answered; the immutability trigger now sees the result's text.
  */
 const { db } = await emptyDatabase(t, 'json', { poolMax: 3 });
-t.teardown(() => app?.close());
-
-let app: FastifyInstance | undefined;
-let key: string;
+let ctx: MigrationApp | undefined;
+t.teardown(() => ctx?.app.close());
+const call: MigrationApp['call'] = (...args) => ctx!.call(...args);
 let ops: string;
 let oldAnswer: { id: string; settlement: unknown };
 let oldInputs: unknown;
-const call = (method: 'GET' | 'POST', url: string, body?: unknown, idem?: string, as = key) =>
-  app!.inject({ method, url, headers: { authorization: `Bearer ${as}`, ...(idem ? { 'idempotency-key': idem } : {}) }, ...(body ? { payload: body as object } : {}) });
 
 const columnTypes = async () =>
   (await sql<{ col: string; type: string }>`
@@ -36,14 +28,9 @@ const columnTypes = async () =>
     ORDER BY 1`.execute(db)).rows.map((r) => `${r.col} ${r.type}`);
 
 t.test('settled while the columns were jsonb, then migrated', async (t) => {
-  const before = await migrator(db).migrateTo('20261202220000_snapshots_compressed_with_lz4_where_built');
-  t.notOk(before.error, 'migrated up to the one before');
-  await loadPolicyVersions(db);
-  await seedReference(db);
-  app = await buildApp({ config: loadConfig({}, {}), db, clock: fixedClock(TODAY), logger: false });
-  const hospitalId = (await db.selectFrom('hospitals').select('id').where('code', '=', H.WZ2).executeTakeFirstOrThrow()).id;
-  key = (await mintApiKey(db, { label: 'json-migration', role: 'hospital', hospitalId })).key;
-  ops = (await mintApiKey(db, { label: 'json-migration-ops', role: 'ops', hospitalId: null })).key;
+  ctx = await appBeforeMigration(db, '20261202220000_snapshots_compressed_with_lz4_where_built', 'json-migration');
+  t.notOk(ctx.migrated.error, 'migrated up to the one before');
+  ops = ctx.ops;
   const old = await call('POST', '/v1/settlements', bill({ personId: P.DIBAO, visitNo: 'V-old', amount: 12_000 }), 'k-old');
   t.equal(old.statusCode, 201, 'settled before the migration');
   oldAnswer = old.json();
