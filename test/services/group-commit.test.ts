@@ -11,6 +11,7 @@ import { PolicyStore } from '../../src/services/policies.js';
 import { settleJobs, type SettleDeps, type SettleJob, type SettleOutcome } from '../../src/services/settle.js';
 import { AppError } from '../../src/http/errors.js';
 import { testApp } from '../helpers/app.js';
+import { interceptQueries } from '../helpers/pg-intercept.js';
 import { addPerson, bill, H, TODAY } from '../helpers/fixtures.js';
 import { Decimal } from 'decimal.js';
 import { statementSlots } from '../../src/db/repositories/settlements.js';
@@ -244,20 +245,19 @@ t.test('a BEGIN that fails: every job is refused 503 and nothing is written, tho
   const persons = ['GC-NOBEGIN-1', 'GC-NOBEGIN-2'];
   for (const p of persons) await addPerson(ctx.db, p);
   // BEGIN is refused without reaching the server; the statements behind it go out as usual.
-  const original = pg.Client.prototype.query;
   let refusedBegins = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const restore = interceptQueries((_client, args, through) => {
     if (args[0] === 'BEGIN') {
       refusedBegins++;
       return Promise.reject(new Error('BEGIN refused (test)'));
     }
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
+    return through();
+  });
   let results: Array<PromiseSettledResult<SettleOutcome>>;
   try {
     results = await settleJobs(deps, persons.map((p) => ({ req: bill({ personId: p, visitNo: p }), key: p })));
   } finally {
-    pg.Client.prototype.query = original;
+    restore();
   }
   t.same(results.map(codeOf), ['SERVICE_UNAVAILABLE', 'SERVICE_UNAVAILABLE'], '503: send it again');
   t.equal(refusedBegins, 1, 'the shared transaction only: its jobs are not retried alone');

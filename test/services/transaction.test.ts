@@ -1,9 +1,9 @@
 import t from 'tap';
 import { testApp, type TestApp } from '../helpers/app.js';
+import { interceptQueries } from '../helpers/pg-intercept.js';
 import { randomUUID } from 'node:crypto';
 import { addPerson, bill, H, P } from '../helpers/fixtures.js';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { IDLE_IN_TRANSACTION_MS, pgTransaction } from '../../src/db/database.js';
 import { insertSettlement, type SettlementInsert } from '../../src/db/repositories/settlements.js';
 
@@ -131,11 +131,10 @@ t.test('pgTransaction sends BEGIN with the first statement, which still runs ins
   const events: string[] = [];
   // What each connection wrote (BEGIN, the insert, COMMIT) and when it received bytes, in order.
   const wire = new Map<object, string[]>();
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const restore = interceptQueries((client, args, through) => {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
     type Stream = { write: (chunk: unknown, ...rest: unknown[]) => boolean; prependListener: (e: 'data', f: () => void) => void };
-    const stream = (this as unknown as { connection: { stream: Stream } }).connection.stream;
+    const stream = (client as unknown as { connection: { stream: Stream } }).connection.stream;
     if (!wire.has(stream)) {
       const log: string[] = [];
       wire.set(stream, log);
@@ -150,13 +149,11 @@ t.test('pgTransaction sends BEGIN with the first statement, which still runs ins
       stream.prependListener('data', () => log.push('received'));
     }
     events.push(`issued ${text}`);
-    const answer = (original as (...a: unknown[]) => unknown).apply(this, args);
+    const answer = through();
     if (answer instanceof Promise) void answer.then(() => events.push(`answered ${text}`), () => events.push(`failed ${text}`));
     return answer;
-  } as typeof original;
-  t.teardown(() => {
-    pg.Client.prototype.query = original;
   });
+  t.teardown(restore);
   const mark = `pipelined-${randomUUID()}`;
   const count = async () => Number((await ctx.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('actor', '=', mark).executeTakeFirstOrThrow()).n);
 
