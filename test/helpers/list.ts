@@ -13,15 +13,23 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
 }
 
-/** Every id of a list query, top to bottom, following nextCursor `limit` at a time. */
-export async function allListed(get: (url: string) => Promise<{ statusCode: number; body: string; json(): unknown }>, query: string, limit: number): Promise<string[]> {
+/**
+ * The ids of a list query, top to bottom, following nextCursor `limit` at a time: every one,
+ * or those above the first for which `stop` holds (a mirror paging down to what it holds).
+ */
+export async function allListed(
+  get: (url: string) => Promise<{ statusCode: number; body: string; json(): unknown }>, query: string, limit: number, stop?: (id: string) => boolean,
+): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
     const page = await get(`/v1/settlements?${query}${query ? '&' : ''}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
     if (page.statusCode !== 200) throw new Error(`list answered ${page.statusCode}: ${page.body}`);
     const body = page.json() as { items: Array<{ id: string }>; nextCursor: string | null };
-    ids.push(...body.items.map((i) => i.id));
+    for (const { id } of body.items) {
+      if (stop?.(id)) return ids;
+      ids.push(id);
+    }
     cursor = body.nextCursor;
   } while (cursor);
   return ids;

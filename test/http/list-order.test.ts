@@ -31,20 +31,7 @@ const wholeList = (hospital: string, limit = 2) => allListed((url) => ctx.call('
 const listedAs = (hospital: string, want: string[]) => eventually(() => wholeList(hospital), sameIds(want));
 
 /** The mirror's pass: ids from the top down to the first one it already holds. */
-async function mirrorPass(hospital: string, known: Set<string>): Promise<string[]> {
-  const fresh: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await ctx.call('GET', `/v1/settlements?hospital=${hospital}&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
-    const body = page.json() as { items: Array<{ id: string }>; nextCursor: string | null };
-    for (const { id } of body.items) {
-      if (known.has(id)) return fresh;
-      fresh.push(id);
-    }
-    cursor = body.nextCursor;
-  } while (cursor);
-  return fresh;
-}
+const mirrorPass = (hospital: string, known: Set<string>) => allListed((url) => ctx.call('GET', url), `hospital=${hospital}`, 3, (id) => known.has(id));
 
 const settle = async (person: string, visit: string) => {
   const r = await ctx.call('POST', '/v1/settlements', { body: bill({ hospitalCode: H.WZ3, personId: person, visitNo: visit }), key: `lo-${visit}` });
